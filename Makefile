@@ -1,0 +1,29 @@
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test train-ner bench bench-crawl sample-site clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with test tools
+
+run: install  ## crawl the bundled sample site into data/incidents.duckdb
+	$(PY) -m pipeline run
+
+test: install  ## run the whole test suite
+	$(PY) -m pytest -q
+
+train-ner: install  ## train the NorNE NER model into data/models/ (not part of make test)
+	$(PY) -m pipeline train-ner
+
+sample-site: install  ## re-render data/sample-site/ from data/sample-articles/
+	$(PY) -m pipeline build-sample-site
+
+clean:
+	rm -rf $(VENV) data/incidents.duckdb data/incidents.duckdb.wal

@@ -1,0 +1,26 @@
+"""Small named exceptions; the CLI turns each into a one-line message and an exit code."""
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base class: a problem the user can fix; the message says how."""
+
+    exit_code = 1
+
+
+class ConfigError(PipelineError):
+    """Bad configuration, missing input file or unknown option value."""
+
+    exit_code = 3
+
+
+class StorageError(PipelineError):
+    """The database cannot be opened, is locked, newer than this code, or cannot be written."""
+
+    exit_code = 5
+
+
+class FetchError(PipelineError):
+    """A fetch failed in a way that stops the whole run (not a single page)."""
+
+    exit_code = 2
