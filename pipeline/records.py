@@ -36,6 +36,9 @@ class FetchResult:
     final_url: str | None = None
     error: str | None = None
     fetched_at: datetime | None = None
+    kind: str = "article"  # "robots" | "listing" | "sitemap" | "article"
+    attempts: int = 1  # HTTP requests made, retries and redirect hops included (0 when refused up front)
+    duplicate_of: str | None = None  # outcome "duplicate": the already-fetched canonical URL
 
 
 @dataclass(frozen=True)
@@ -181,3 +184,22 @@ class Incident:
         if isinstance(self.start, datetime) and isinstance(self.end, datetime):
             return int((self.end - self.start).total_seconds() // 60)
         return None
+
+
+@dataclass(frozen=True)
+class Report:
+    """An outage article as the incident merge sees it."""
+
+    article_id: str
+    title: str
+    published: date | None
+    status: str
+    start: datetime | date | None
+    start_precision: str | None
+    end: datetime | date | None
+    end_precision: str | None
+    systems: tuple[str, ...]
+    system_types: tuple[str, ...]
+    trusts: tuple[str, ...]
+    signals: tuple[str, ...] = ()
+    score: float = 1.0

@@ -1,0 +1,117 @@
+"""Stage: stored HTML pages (or plain text) → readable articles, with trafilatura."""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from .records import Article, Page
+
+_PUBLISHED = re.compile(r"Publisert:?\s*(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_UPDATED = re.compile(r"Sist\s+oppdatert:?\s*(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_HTML_LANG = re.compile(r"<html[^>]*\blang=[\"']?(n[bno])", re.I)
+# Boilerplate lines of the trusts' shared platform that trafilatura may keep.
+_BOILERPLATE = re.compile(
+    r"^(Vi anbefaler at du alltid bruker siste versjon av nettleseren din\.?|"
+    r"We recommend that you upgrade to the latest version of your browser\.?|logo .*)$",
+    re.M,
+)
+
+
+def looks_like_html(raw: str) -> bool:
+    """True when the input is an HTML document rather than plain text."""
+    head = raw.lstrip()[:500].lower()
+    return head.startswith("<!doctype") or "<html" in head or "<body" in head
+
+
+def _date(match: re.Match[str] | None) -> date | None:
+    if not match:
+        return None
+    day, month, year = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def article_id(url: str | None, text: str) -> str:
+    """Deterministic id: hash of the canonical URL, or of the text when there is none."""
+    key = url or text
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def from_html(
+    html: str,
+    url: str | None = None,
+    site_id: str | None = None,
+    lang: str | None = None,
+    published: date | None = None,
+    page_id: str | None = None,
+    default_lang: str = "nb",
+) -> Article | None:
+    """Extract one article from HTML; None when the page holds no readable text."""
+    import trafilatura  # heavy import, kept out of `python -m pipeline --help`
+
+    doc = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_links=False,
+        deduplicate=False,
+    )
+    if doc is None or not (doc.text or "").strip():
+        return None
+    body = _BOILERPLATE.sub("", doc.text).strip()
+    title = (doc.title or "").strip()
+    # The date block is part of the template, not always of trafilatura's text.
+    published = published or _date(_PUBLISHED.search(html)) or _date(_PUBLISHED.search(body))
+    updated = _date(_UPDATED.search(html))
+    if lang is None:
+        m = _HTML_LANG.search(html)
+        lang = {"no": "nb"}.get(m.group(1).lower(), m.group(1).lower()) if m else default_lang
+    text = f"{title}\n\n{body}" if title and not body.startswith(title) else body
+    if published and not _PUBLISHED.search(text):
+        text = f"{text}\n\nPublisert {published:%d.%m.%Y}"
+    return Article(
+        id=article_id(url, text),
+        url=url,
+        site_id=site_id,
+        title=title or text.split("\n", 1)[0][:200],
+        text=text,
+        published=published,
+        updated=updated,
+        lang=lang,
+        page_id=page_id,
+    )
+
+
+def from_text(
+    text: str, url: str | None = None, lang: str | None = None, published: date | None = None
+) -> Article:
+    """Wrap plain text as an article: first non-empty line is the title."""
+    text = text.strip()
+    title = text.split("\n", 1)[0].strip()
+    return Article(
+        id=article_id(url, text),
+        url=url,
+        site_id=None,
+        title=title,
+        text=text,
+        published=published or _date(_PUBLISHED.search(text)),
+        updated=_date(_UPDATED.search(text)),
+        lang=lang or "nb",
+    )
+
+
+def extract_articles(pages: Iterable[Page], langs: dict[str, str] | None = None) -> Iterator[Article | Page]:
+    """Stage function: yield an Article per readable page, or the Page itself when it had no text."""
+    langs = langs or {}
+    for page in pages:
+        article = from_html(
+            page.html, url=page.url, site_id=page.site_id, page_id=page.id,
+            default_lang=langs.get(page.site_id or "", "nb"),
+        )
+        yield article if article is not None else page

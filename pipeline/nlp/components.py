@@ -1,0 +1,103 @@
+"""spaCy components of the project's "nb" pipeline, registered with @Language.factory."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from ..gazetteer import GAZETTEER_DIR, load_gazetteer
+from . import contacts as contacts_mod
+from . import outage, temporal
+
+_SENT_END = re.compile(r"^[.!?:;]+$|^[.!?]+[\"»”’)]*$")
+
+
+@Language.factory("paragraph_sentencizer", assigns=["token.is_sent_start"])
+def make_paragraph_sentencizer(nlp: Language, name: str) -> "ParagraphSentencizer":
+    return ParagraphSentencizer()
+
+
+class ParagraphSentencizer:
+    """Sentences end at . ! ? and at every line break (titles, stamps and contact lines have no full stop)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        for i, token in enumerate(doc):
+            if i == 0:
+                token.is_sent_start = True
+                continue
+            prev = doc[i - 1]
+            boundary = "\n" in prev.text or "\n" in prev.whitespace_ or (
+                _SENT_END.match(prev.text) is not None and not token.is_punct and not token.is_lower
+            )
+            token.is_sent_start = bool(boundary) and not token.is_space
+        return doc
+
+
+@Language.factory("vocab_signals", assigns=["doc.spans"], default_config={"gazetteer_dir": ""})
+def make_vocab_signals(nlp: Language, name: str, gazetteer_dir: str) -> "VocabSignals":
+    return VocabSignals(nlp, Path(gazetteer_dir) if gazetteer_dir else GAZETTEER_DIR)
+
+
+class VocabSignals:
+    """Marks outage vocabulary (start, ongoing, resolved, planned, impact, not-outage) as spans."""
+
+    def __init__(self, nlp: Language, gazetteer_dir: Path) -> None:
+        gaz = load_gazetteer(gazetteer_dir)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        by_signal: dict[str, list[str]] = {}
+        for term, _, signal in gaz.vocabulary:
+            by_signal.setdefault(signal, []).append(term)
+        for signal, terms in by_signal.items():
+            self.matcher.add(signal, [nlp.make_doc(t) for t in terms])
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]
+        doc.spans["signals"] = spans
+        return doc
+
+
+@Language.factory(
+    "outage_facts",
+    assigns=["doc._.outage"],
+    default_config={"gazetteer_dir": "", "threshold": 0.5},
+)
+def make_outage_facts(nlp: Language, name: str, gazetteer_dir: str, threshold: float) -> "OutageFacts":
+    return OutageFacts(Path(gazetteer_dir) if gazetteer_dir else GAZETTEER_DIR, threshold)
+
+
+class OutageFacts:
+    """Times, contacts, affected trusts, systems and the outage decision for one article.
+
+    Reads `published`, `lang` and `site_id` from doc.user_data; writes a dict to doc._.outage.
+    """
+
+    def __init__(self, gazetteer_dir: Path, threshold: float) -> None:
+        self.gaz = load_gazetteer(gazetteer_dir)
+        self.threshold = threshold
+
+    def __call__(self, doc: Doc) -> Doc:
+        published: date | None = doc.user_data.get("published")
+        lang = doc.user_data.get("lang") or "nb"
+        publisher = doc.user_data.get("site_id")
+        score, signals = outage.score_outage(doc)
+        is_outage = score >= self.threshold
+        times = temporal.find_times(doc.text, published, lang)
+        start, start_p, end, end_p = temporal.incident_window(times) if is_outage else (None, None, None, None)
+        persons = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PER"]
+        found_contacts = contacts_mod.find_contacts(doc.text, self.gaz, persons, publisher)
+        doc._.outage = {
+            "is_outage": is_outage,
+            "score": score,
+            "status": outage.decide_status(doc, is_outage, end is not None),
+            "signals": signals,
+            "start": start, "start_precision": start_p, "end": end, "end_precision": end_p,
+            "times": tuple(times),
+            "contacts": tuple(found_contacts),
+            "trusts": outage.affected_trusts(doc, self.gaz, publisher) if is_outage else (),
+            "systems": outage.failing_systems(doc, self.gaz),
+        }
+        return doc

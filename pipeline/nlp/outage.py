@@ -1,0 +1,169 @@
+"""Outage decision, status, affected trusts and systems from a processed Doc."""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+from ..gazetteer import Gazetteer
+from ..records import SystemHit, TrustHit
+
+# Words that put a sentence in the future or the plan, not in an outage that happened.
+_FUTURE = re.compile(r"\b(vil|skal|planlagt|planlagd|planlegg\w*|kommer til å|kjem til å|varsle[rt]? om)\b", re.I)
+_NEGATION = re.compile(r"\b(ikke|ikkje|ingen|uten|utan)\b[^.]{0,40}\b(berørt|berørte|råka|ramma|rammet|påvirket|påverka|"
+                       r"merket|merka|problem\w*)\b", re.I)
+_HOSPITAL_WORD = re.compile(r"\b(sykehus\w*|sjukehus\w*|klinikk\w*|hospital\w*)\b", re.I)
+_CONTACT_LINE = re.compile(r"(@|\btelefon\b|\btlf\b|\bmobil\b|kontaktperson|pressevakt|mediekontakt)", re.I)
+# Infrastructure types recorded as the failing component when an application is named too.
+_INFRA_IDS = {"infra-storage", "infra-network", "infra-power", "infra-it-general", "helsenettet"}
+_APP_TYPES = {"EPJ", "RIS/PACS", "LAB", "MEDICATION", "SURGERY", "EMERGENCY", "NATIONAL", "EMAIL", "TELEPHONY"}
+_WEIGHTS = {
+    "OUTAGE_START": 1.3, "OUTAGE_ONGOING": 0.5, "RESOLVED": 0.6, "DEGRADED": 0.4, "IMPACT": 0.5,
+    "PLANNED_MAINTENANCE": -1.2, "NOT_OUTAGE": -1.5,
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    is_outage: bool
+    score: float
+    status: str
+    signals: tuple[str, ...]
+    trusts: tuple[TrustHit, ...]
+    systems: tuple[SystemHit, ...]
+
+
+def sentence_signals(doc: Doc) -> dict[int, list[str]]:
+    """Vocabulary signals per sentence start index (from the vocab_signals span group)."""
+    out: dict[int, list[str]] = {}
+    for span in doc.spans.get("signals", []):
+        out.setdefault(span.sent.start, []).append(span.label_)
+    return out
+
+
+def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
+    """Probability-like score that the article reports an IT outage, with the signals that drove it."""
+    sents = list(doc.sents)
+    if not sents:
+        return 0.0, ()
+    by_sent = sentence_signals(doc)
+    has_it = {s.sent.start for s in doc.ents if s.label_ in ("SYSTEM", "SYSTEM_TERM")}
+    total = Counter()
+    z = -2.2
+    for i, sent in enumerate(sents):
+        signals = by_sent.get(sent.start, [])
+        if not signals:
+            continue
+        weight = 2.0 if i == 0 else (1.4 if i < 4 else 1.0)
+        future = bool(_FUTURE.search(sent.text))
+        for label in signals:
+            total[label] += 1
+            w = _WEIGHTS.get(label, 0.0)
+            if w > 0 and future:
+                w = -0.4  # "vil være nede", "skal oppgraderes": announced, not happened
+            if w > 0 and label == "OUTAGE_START" and sent.start in has_it:
+                w += 0.6
+            z += w * weight / (1 + 0.5 * (total[label] - 1))
+    if not has_it:
+        z -= 2.0  # readiness or impact words alone are not an IT outage
+    score = 1 / (1 + math.exp(-z))
+    return round(score, 3), tuple(sorted(total))
+
+
+def decide_status(doc: Doc, is_outage: bool, has_end: bool) -> str:
+    """ongoing | resolved | unknown, from the latest status signal in the text."""
+    if not is_outage:
+        return "unknown"
+    by_sent = sentence_signals(doc)
+    resolved = any("RESOLVED" in v for v in by_sent.values())
+    ongoing = any(("OUTAGE_ONGOING" in v or "OUTAGE_START" in v) for v in by_sent.values())
+    if resolved or has_end:
+        return "resolved"
+    return "ongoing" if ongoing else "unknown"
+
+
+def _in_contact_block(sent: Span) -> bool:
+    return bool(_CONTACT_LINE.search(sent.text))
+
+
+def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[TrustHit, ...]:
+    """Trusts hit by the outage: named, via hospitals/towns, or by collective phrases; not negated; not IT providers."""
+    hits: dict[str, TrustHit] = {}
+    negated: set[str] = set()
+    for ent in doc.ents:
+        if ent.label_ not in ("TRUST", "HOSPITAL", "TOWN", "REGION"):
+            continue
+        sent = ent.sent
+        if _in_contact_block(sent) or _said_by(ent):
+            continue
+        if ent.label_ == "TOWN" and not (_HOSPITAL_WORD.search(sent.text) or _has_other_place(ent)):
+            continue
+        ids = _expand(ent, gaz)
+        clause = sent.text[max(0, ent.start_char - sent.start_char - 5):]
+        if _NEGATION.search(clause[:120]) and not re.search(r"\b(alle|heile|hele)\b", clause[:40], re.I):
+            negated.update(ids)
+            continue
+        for trust_id in ids:
+            trust = gaz.trusts.get(trust_id)
+            if trust is None or trust.is_it_provider:
+                continue
+            hits.setdefault(trust_id, TrustHit(trust_id, trust.name, sent.text.strip(), 0.9))
+    for trust_id in negated:
+        hits.pop(trust_id, None)
+    if not hits and publisher and publisher in gaz.trusts and not gaz.trusts[publisher].is_it_provider:
+        hits[publisher] = TrustHit(publisher, gaz.trusts[publisher].name, "published on the trust's own site", 0.6)
+    return tuple(sorted(hits.values(), key=lambda t: t.id))
+
+
+def _expand(ent: Span, gaz: Gazetteer) -> list[str]:
+    trust_id = ent.ent_id_
+    trust = gaz.trusts.get(trust_id)
+    collective = re.search(r"\b(alle|heile|hele|samtlige|dei|de)\b[^.]{0,40}$", ent.sent.text[: ent.start_char - ent.sent.start_char], re.I)
+    if trust and trust.kind == "RHF" and (ent.label_ == "REGION" or collective):
+        return [trust_id, *gaz.region_members.get(trust_id, ())]
+    return [trust_id]
+
+
+def _said_by(ent: Span) -> bool:
+    """An organisation named only as a spokesperson's employer ("sier NAME i Helse Nord IKT")."""
+    left = ent.doc[max(ent.sent.start, ent.start - 5): ent.start].text.lower()
+    return bool(re.search(r"\b(sier|seier|opplyser|fortel|forteller|skriv|skriver)\b", left))
+
+
+def _has_other_place(ent: Span) -> bool:
+    return sum(1 for e in ent.sent.ents if e.label_ in ("TOWN", "HOSPITAL", "TRUST")) > 1
+
+
+def failing_systems(doc: Doc, gaz: Gazetteer) -> tuple[SystemHit, ...]:
+    """Systems named (products) or described (generic terms → type); infrastructure as component."""
+    products: dict[str, SystemHit] = {}
+    generic: dict[str, SystemHit] = {}
+    for ent in doc.ents:
+        sent = ent.sent
+        if _in_contact_block(sent):
+            continue
+        if ent.label_ == "SYSTEM" and ent.ent_id_ in gaz.systems:
+            system = gaz.systems[ent.ent_id_]
+            products.setdefault(system.id, SystemHit(system.id, system.name, system.type, sent.text.strip(), None, 0.9))
+        elif ent.label_ == "SYSTEM_TERM":
+            generic.setdefault(ent.ent_id_, SystemHit(None, None, ent.ent_id_, sent.text.strip(), None, 0.7))
+    apps = [s for s in products.values() if s.id not in _INFRA_IDS] + [
+        g for t, g in generic.items() if t in _APP_TYPES and t not in {p.type for p in products.values()}
+    ]
+    infra = [s for s in products.values() if s.id in _INFRA_IDS] + [
+        g for t, g in generic.items() if t not in _APP_TYPES
+    ]
+    if not apps:
+        return tuple(_dedupe_types(infra))
+    component = next((s.name or s.type for s in infra), None)
+    return tuple(
+        SystemHit(s.id, s.name, s.type, s.evidence, component, s.confidence) for s in _dedupe_types(apps)
+    )
+
+
+def _dedupe_types(hits: list[SystemHit]) -> list[SystemHit]:
+    named_types = {h.type for h in hits if h.id}
+    return [h for h in hits if h.id or h.type not in named_types]

@@ -1,0 +1,74 @@
+"""Entity-ruler patterns generated from the gazetteer files (never hand-written literals)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..gazetteer import Gazetteer
+
+# Aliases too ambiguous to match on their own in running text: two-letter
+# abbreviations (HN, SI, HP, RF, KJ, SØ, ...) and ordinary words or numbers.
+_AMBIGUOUS = {"arena", "epic", "locus", "nettet", "server", "aggregat", "113", "agfa", "signering",
+              "epikriser", "henvisninger", "prøvesvar", "exchange", "journalsystemet", "pas", "lis",
+              "rit", "sir", "sia", "ris", "hus", "hds", "lds", "kak", "edi", "csam", "nødnummer",
+              "internett", "nettverket", "lims", "tris", "felles journal", "hjelset"}
+_ABBREVIATION = re.compile(r"^[A-ZÆØÅ][A-ZÆØÅa-zæøå.\-]{1,5}$")
+
+
+def _is_ambiguous(alias: str) -> bool:
+    return len(alias) <= 2 or alias.lower() in _AMBIGUOUS
+
+
+def _token_pattern(words: list[str], exact: bool, genitive: bool) -> list[dict[str, Any]]:
+    attr = "ORTH" if exact else "LOWER"
+    pattern: list[dict[str, Any]] = [{attr: w if exact else w.lower()} for w in words]
+    if genitive and words:
+        last = words[-1] if exact else words[-1].lower()
+        pattern[-1] = {attr: {"IN": [last, last + "s"]}}
+    return pattern
+
+
+def ruler_patterns(gaz: Gazetteer, tokenize: Callable[[str], list[str]]) -> list[dict[str, Any]]:
+    """Patterns for spaCy's entity_ruler: TRUST, HOSPITAL, REGION, SYSTEM and SYSTEM_TERM spans."""
+    patterns: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(label: str, text: str, kb_id: str, genitive: bool = False) -> None:
+        words = tokenize(text)
+        exact = bool(_ABBREVIATION.match(text)) and text.upper() == text.replace("i", "I")
+        key = (label, text if exact else text.lower())
+        if not words or key in seen:
+            return
+        seen.add(key)
+        patterns.append({"label": label, "pattern": _token_pattern(words, exact, genitive), "id": kb_id})
+
+    for alias, trust_id, label in _trust_aliases(gaz):
+        add(label, alias, trust_id, genitive=True)
+    for phrase, region_id in gaz.regions:
+        add("REGION", phrase, region_id, genitive=True)
+    generic = {term.lower() for term, _ in gaz.system_terms}
+    for system in gaz.systems.values():
+        for alias in (system.name, *system.aliases):
+            if not _is_ambiguous(alias) and alias.lower() not in generic:
+                add("SYSTEM", alias, system.id)
+    for term, type_ in gaz.system_terms:
+        if len(term) > 2 and term.lower() not in {"nettet", "server", "aggregat"}:
+            add("SYSTEM_TERM", term, type_)
+    return patterns
+
+
+def _trust_aliases(gaz: Gazetteer) -> Iterator[tuple[str, str, str]]:
+    for trust in gaz.trusts.values():
+        for alias in (trust.name, *trust.aliases):
+            if not _is_ambiguous(alias):
+                yield alias, trust.id, "TRUST"
+    for alias, trust_id, _ in gaz.hospitals:
+        if not _is_ambiguous(alias):
+            yield alias, trust_id, "HOSPITAL"
+    owners: dict[str, set[str]] = {}
+    for town, trust_id in gaz.towns:
+        owners.setdefault(town, set()).add(trust_id)
+    for town, trust_ids in owners.items():
+        if len(trust_ids) == 1:  # Oslo, Bergen, Bærum ... host several trusts: not evidence alone
+            yield town, next(iter(trust_ids)), "TOWN"

@@ -1,0 +1,215 @@
+"""Chains the stages: crawl → pages → extract → annotate → incidents, with run bookkeeping."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import statistics
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .gazetteer import DATA_DIR, load_gazetteer
+from .records import Article, Page, Report, Site
+from .settings import ROOT, Settings, resolve
+
+log = logging.getLogger(__name__)
+SAMPLE_SITE = DATA_DIR / "sample-site"
+SITES_TOML = Path(__file__).with_name("sites.toml")
+Progress = Callable[[str, int | None], Callable[[int], None]]  # (stage, total) -> advance(n)
+
+_VERSIONED = ["pipeline/extract.py", "pipeline/nlp/*.py", "pipeline/gazetteer.py", "data/gazetteer/*.csv"]
+
+
+def code_version(ner_model: str = "") -> str:
+    """Hash of the code and data that derived rows depend on: changes when the NLP changes."""
+    h = hashlib.sha1()
+    for pattern in _VERSIONED:
+        for path in sorted(ROOT.glob(pattern)):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    meta = resolve(ner_model) / "meta.json" if ner_model else None
+    if meta is not None and meta.exists():
+        h.update(meta.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _no_progress(stage: str, total: int | None) -> Callable[[int], None]:
+    return lambda n: None
+
+
+@dataclass
+class RunStats:
+    fetch_outcomes: Counter = field(default_factory=Counter)
+    site_failures: Counter = field(default_factory=Counter)
+    pages_changed: int = 0
+    processed: int = 0
+    skipped_pages: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        o = self.fetch_outcomes
+        return {
+            "pages_fetched": o["ok"], "pages_not_modified": o["not-modified"],
+            "pages_failed": sum(v for k, v in o.items() if k not in ("ok", "not-modified", "duplicate")),
+            "pages_changed": self.pages_changed, "fetch_outcomes": dict(sorted(o.items())),
+            "sites_with_failures": dict(sorted(self.site_failures.items())),
+            "articles_processed": self.processed, "pages_without_text": self.skipped_pages,
+        }
+
+
+@contextmanager
+def sample_sites(settings: Settings) -> Iterator[list[Site]]:
+    """Serve the bundled sample site on 127.0.0.1 and yield its Sites (mirrored to the local server)."""
+    from .sampleserver import serve_sample_site
+
+    with serve_sample_site(SAMPLE_SITE, SITES_TOML, rate_per_s=settings.crawl.sample_rate_per_s) as sites:
+        yield sites
+
+
+def crawl_sites(store: Any, run_id: str, sites: Sequence[Site], settings: Settings, stats: RunStats,
+                progress: Progress, allow_loopback: bool = False) -> None:
+    """Fetch listings and articles of every site; store pages and every fetch outcome."""
+    from .crawl import crawl
+    from .fetch import Fetcher
+    from .urls import url_id
+
+    c = settings.crawl
+    fetcher = Fetcher(
+        user_agent=c.user_agent, connect_timeout=c.connect_timeout, read_timeout=c.read_timeout,
+        max_bytes=c.max_bytes, max_decompressed_bytes=c.max_decompressed_bytes, max_redirects=c.max_redirects,
+        retries=c.retries, backoff_base=c.backoff_base, retry_after_cap=c.retry_after_cap,
+        allow_loopback=allow_loopback,
+    )
+    advance = progress("crawl", None)
+    pending = 0
+    store.con.execute("BEGIN TRANSACTION")
+    try:
+        for result in crawl(sites, fetcher, lambda url: store.validators(url_id(url)),
+                            max_listing_pages=c.max_listing_pages):
+            kind = getattr(result, "kind", "article")
+            content_hash = hashlib.sha1(result.text.encode("utf-8")).hexdigest() if result.text is not None else None
+            if store.save_fetch(run_id, result, url_id(result.url), content_hash):
+                stats.pages_changed += kind == "article"
+            stats.fetch_outcomes[result.outcome] += 1
+            if result.outcome not in ("ok", "not-modified", "duplicate", "gone"):
+                stats.site_failures[result.site_id] += 1
+            advance(1)
+            pending += 1
+            if pending >= 50:  # commit in batches: a kill loses at most one batch, refetched next run
+                store.con.execute("COMMIT")
+                store.con.execute("BEGIN TRANSACTION")
+                pending = 0
+        store.con.execute("COMMIT")
+    except BaseException:
+        store.con.execute("ROLLBACK")
+        raise
+    finally:
+        fetcher.close() if hasattr(fetcher, "close") else None
+
+
+def process_pages(store: Any, settings: Settings, stats: RunStats, progress: Progress,
+                  reprocess: bool = False, langs: dict[str, str] | None = None) -> None:
+    """Extract and annotate every page whose content or code version changed."""
+    from .extract import extract_articles
+    from .nlp import load_nlp
+    from .nlp.facts import annotate, to_contract
+
+    version = code_version(settings.nlp.ner_model)
+    pages = list(store.pages_to_process(version, reprocess=reprocess))
+    advance = progress("process", len(pages))
+    if not pages:
+        return
+    nlp = load_nlp(str(resolve(settings.nlp.ner_model)) if settings.nlp.ner_model else "",
+                   settings.nlp.outage_threshold)
+    hashes = {p.id: p.content_hash for p in pages}
+
+    def articles() -> Iterator[Article]:
+        for item in extract_articles(pages, langs):
+            if isinstance(item, Page):
+                stats.skipped_pages += 1
+                log.info("page %s has no readable text: skipped", item.url)
+                advance(1)
+                continue
+            yield item
+
+    batch: list[tuple[Any, str | None, dict[str, Any]]] = []
+    for facts in annotate(articles(), nlp):
+        batch.append((facts, hashes.get(facts.article.page_id or ""), to_contract(facts)))
+        stats.processed += 1
+        advance(1)
+        if len(batch) >= 100:
+            store.save_facts(batch, version)
+            batch = []
+    if batch:
+        store.save_facts(batch, version)
+
+
+def build_incidents(store: Any, settings: Settings) -> int:
+    """Recompute incidents from every outage article (deterministic) and sync the tables."""
+    from .incidents import merge
+
+    reports = [
+        Report(
+            article_id=r["id"], title=r["title"] or "", published=r["published"], status=r["status"],
+            start=r["start_time"] or r["start_date"], start_precision=r["start_precision"],
+            end=r["end_time"] or r["end_date"], end_precision=r["end_precision"],
+            systems=tuple(r["systems"] or ()), system_types=tuple(r["system_types"] or ()),
+            trusts=tuple(r["trusts"] or ()), signals=tuple(r["signals"] or ()), score=r["outage_score"] or 0.0,
+        )
+        for r in store.outage_reports()
+    ]
+    incidents = merge(reports, load_gazetteer(), settings.incidents.merge_gap_hours)
+    store.replace_incidents(incidents)
+    return len(incidents)
+
+
+def summarise(store: Any) -> dict[str, Any]:
+    """Headline figures of the database after a run."""
+    con = store.con
+    durations = [r[0] for r in con.execute(
+        "SELECT duration_minutes FROM incidents WHERE duration_minutes IS NOT NULL").fetchall()]
+    per_region = dict(con.execute("""
+        SELECT coalesce(r, 'unknown'), count(*) FROM (SELECT unnest(CASE WHEN len(regions) = 0 THEN [NULL]
+        ELSE regions END) AS r FROM incidents) GROUP BY 1 ORDER BY 1""").fetchall())
+    return {
+        "articles": store.scalar("SELECT count(*) FROM articles"),
+        "outage_articles": store.scalar("SELECT count(*) FROM articles WHERE is_outage"),
+        "incidents": store.scalar("SELECT count(*) FROM incidents"),
+        "incidents_per_region": per_region,
+        "median_duration_minutes": statistics.median(durations) if durations else None,
+    }
+
+
+def execute(settings: Settings, command: str, sites: Sequence[Site] | None = None, *, crawl: bool = True,
+            process: bool = True, reprocess: bool = False, allow_loopback: bool = False,
+            progress: Progress = _no_progress) -> dict[str, Any]:
+    """Run the batch (`run`, `crawl` or `process`) against settings.db and return its summary."""
+    from .store import Store, connect
+
+    run_id = uuid.uuid4().hex[:16]
+    stats = RunStats()
+    with connect(settings.db) as con:
+        store = Store(con)
+        store.start_run(run_id, command, code_version(settings.nlp.ner_model))
+        try:
+            gaz = load_gazetteer()
+            store.upsert_trusts([(t.id, t.name, t.kind, t.region_id or None) for t in gaz.trusts.values()])
+            if sites:
+                store.upsert_sites(sites, {s.id: gaz.region_of(s.id) for s in sites})
+            if crawl and sites:
+                crawl_sites(store, run_id, sites, settings, stats, progress, allow_loopback)
+            if process:
+                langs = {s.id: s.lang for s in sites or ()}
+                process_pages(store, settings, stats, progress, reprocess, langs)
+                build_incidents(store, settings)
+        except BaseException as exc:
+            store.finish_run(run_id, "failed", stats.as_dict(), error=f"{type(exc).__name__}: {exc}")
+            raise
+        summary = {"run_id": run_id, "command": command, "db": str(settings.db), **stats.as_dict(), **summarise(store)}
+        status = "partial" if stats.site_failures else "ok"
+        summary["status"] = status
+        store.finish_run(run_id, status, summary)
+    return summary

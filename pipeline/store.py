@@ -1,0 +1,305 @@
+"""DuckDB storage: migrations, upserts of every stage's records, run bookkeeping."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from .errors import StorageError
+from .records import Contact, Facts, FetchResult, Incident, Page, Site
+
+SCHEMA = Path(__file__).with_name("schema.sql")
+_BLOCK = re.compile(r"^-- migration: (\d+)\s*$", re.M)
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The numbered migration blocks of schema.sql, in order."""
+    text = SCHEMA.read_text(encoding="utf-8")
+    parts = _BLOCK.split(text)
+    return [(int(parts[i]), parts[i + 1]) for i in range(1, len(parts), 2)]
+
+
+def latest_version() -> int:
+    return migrations()[-1][0]
+
+
+def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if read_only and not path.exists():
+        raise StorageError(f"database {path} does not exist: run `python -m pipeline run --db {path}` first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        msg = str(exc)
+        if "lock" in msg.lower():
+            raise StorageError(
+                f"database {path} is in use by another process: wait for it to finish or pass another --db"
+            ) from None
+        if "permission" in msg.lower() or "read-only" in msg.lower():
+            raise StorageError(f"database {path} cannot be opened for writing: check its permissions") from None
+        raise StorageError(f"database {path} cannot be opened ({msg.splitlines()[0]}): is it a DuckDB file?") from None
+    except duckdb.Error as exc:
+        raise StorageError(f"database {path} cannot be opened ({str(exc).splitlines()[0]}): is it a DuckDB file?") from None
+
+
+def migrate(con: duckdb.DuckDBPyConnection, path: Path | str = "") -> int:
+    """Bring the schema up to date; refuse files written by newer code. Returns the version."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)"
+    )
+    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    latest = latest_version()
+    if current > latest:
+        raise StorageError(
+            f"database {path} has schema version {current}, newer than this code knows ({latest}): "
+            "upgrade the pipeline or use another --db"
+        )
+    for version, sql in migrations():
+        if version <= current:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+            con.execute("COMMIT")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            raise
+    return latest
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+
+@contextmanager
+def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the database file (migrated when writable); closed on exit."""
+    path = Path(path)
+    con = _open(path, read_only)
+    try:
+        con.execute("SET TimeZone = 'Europe/Oslo'")  # timestamps read back in the trusts' local time
+        if read_only:
+            latest = latest_version()
+            try:
+                version = schema_version(con)
+            except duckdb.CatalogException:
+                raise StorageError(f"database {path} has no tracker schema: run `python -m pipeline run --db {path}`") from None
+            if version > latest:
+                raise StorageError(f"database {path} was written by a newer version of the pipeline: upgrade it")
+        else:
+            migrate(con, path)
+        yield con
+    finally:
+        con.close()
+
+
+class Store:
+    """The batch writer's view of the database; every write is an idempotent upsert."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- sites and pages ---------------------------------------------------------------
+    def upsert_sites(self, sites: Sequence[Site], regions: dict[str, str]) -> None:
+        rows = [(s.id, s.name, s.base_url, regions.get(s.id) or None, s.lang) for s in sites]
+        self.con.executemany("INSERT OR REPLACE INTO sites VALUES (?, ?, ?, ?, ?)", rows)
+
+    def upsert_trusts(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        """(id, name, kind, region_id) of every trust in the gazetteer."""
+        stored = set(self.con.execute("SELECT id, name, kind, region_id FROM trusts").fetchall())
+        if stored != set(rows):
+            with self.transaction():
+                self.con.execute("DELETE FROM trusts")
+                self.con.executemany("INSERT INTO trusts VALUES (?, ?, ?, ?)", list(rows))
+
+    def validators(self, page_id: str) -> tuple[str | None, str | None] | None:
+        """(etag, last_modified) of a stored page, or None when the page is unknown."""
+        row = self.con.execute("SELECT etag, last_modified FROM pages WHERE id = ?", [page_id]).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def save_fetch(self, run_id: str, result: FetchResult, page_id: str, content_hash: str | None) -> bool:
+        """Record a fetch outcome; store the page when it has a body. True when the page content changed."""
+        now = result.fetched_at or datetime.now(timezone.utc)
+        size = len(result.body) if result.body is not None else None
+        self.con.execute(
+            "INSERT INTO run_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, result.url, result.site_id, getattr(result, "kind", None), result.outcome,
+             result.status, size, result.error, now],
+        )
+        kind = getattr(result, "kind", "article")
+        if kind not in ("article", "listing"):
+            return False
+        if result.outcome == "not-modified":
+            self.con.execute("UPDATE pages SET fetched_at = ? WHERE id = ?", [now, page_id])
+            return False
+        if result.outcome == "gone":
+            self.con.execute("UPDATE pages SET gone = true, http_status = ?, fetched_at = ? WHERE id = ?",
+                             [result.status, now, page_id])
+            return False
+        if result.outcome != "ok" or result.text is None:
+            return False
+        old = self.con.execute("SELECT content_hash FROM pages WHERE id = ?", [page_id]).fetchone()
+        changed = old is None or old[0] != content_hash
+        if changed:
+            self.con.execute(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, ?, NULL)",
+                [page_id, result.url, result.site_id, kind, result.status, content_hash, result.text,
+                 result.etag, result.last_modified, now, now],
+            )
+        else:
+            self.con.execute(
+                "UPDATE pages SET etag = ?, last_modified = ?, fetched_at = ? WHERE id = ?",
+                [result.etag, result.last_modified, now, page_id],
+            )
+        return changed
+
+    def pages_to_process(self, code_version: str, reprocess: bool = False) -> Iterator[Page]:
+        """Article pages with no article row made from their current content by this code version."""
+        sql = """
+            SELECT p.id, p.url, p.site_id, p.html, p.content_hash, p.kind, p.fetched_at
+            FROM pages p LEFT JOIN articles a ON a.page_id = p.id
+            WHERE p.kind = 'article' AND NOT p.gone AND p.html IS NOT NULL
+        """
+        if not reprocess:
+            sql += " AND (a.id IS NULL OR a.page_hash IS DISTINCT FROM p.content_hash OR a.code_version IS DISTINCT FROM ?)"
+        sql += " ORDER BY p.id"
+        cur = self.con.execute(sql, [] if reprocess else [code_version])
+        while batch := cur.fetchmany(200):
+            for row in batch:
+                yield Page(*row)
+
+    def count_pages(self, kind: str = "article") -> int:
+        return self.con.execute("SELECT count(*) FROM pages WHERE kind = ? AND NOT gone", [kind]).fetchone()[0]
+
+    # -- articles and facts --------------------------------------------------------------
+    def save_facts(self, batch: Sequence[tuple[Facts, str | None, dict[str, Any]]], code_version: str) -> None:
+        """Upsert articles with their facts, mentions and contacts (one batch, one transaction)."""
+        now = datetime.now(timezone.utc)
+        articles, mentions, contacts, ids = [], [], [], []
+        for facts, page_hash, contract in batch:
+            a = facts.article
+            ids.append(a.id)
+            st, sd = _split_time(facts.start)
+            et, ed = _split_time(facts.end)
+            articles.append([
+                a.id, a.page_id, page_hash, a.url, a.site_id, a.title, a.text, a.published, a.updated, a.lang,
+                facts.is_outage, facts.outage_score, facts.status, st, sd, facts.start_precision, et, ed,
+                facts.end_precision, facts.duration_minutes,
+                sorted({s.id for s in facts.systems if s.id}), sorted({s.type for s in facts.systems}),
+                [t.id for t in facts.trusts], list(facts.signals),
+                json.dumps(contract, ensure_ascii=False, sort_keys=True), code_version, now,
+            ])
+            for m in facts.mentions:
+                mentions.append([m.id, a.id, m.label, m.text, m.start_char, m.end_char, m.kb_id, m.value,
+                                 m.role, m.evidence, m.confidence])
+            for i, c in enumerate(facts.contacts):
+                contacts.append([contact_id(a.id, c, i), a.id, c.name, c.role, c.org, c.org_id, c.email, c.phone,
+                                 c.evidence, c.confidence])
+        with self.transaction():
+            if ids:
+                placeholders = ",".join("?" * len(ids))
+                self.con.execute(f"DELETE FROM mentions WHERE article_id IN ({placeholders})", ids)
+                self.con.execute(f"DELETE FROM contacts WHERE article_id IN ({placeholders})", ids)
+            if articles:
+                self.con.executemany(
+                    "INSERT OR REPLACE INTO articles VALUES (" + ",".join("?" * 27) + ")", articles)
+            if mentions:
+                self.con.executemany("INSERT OR REPLACE INTO mentions VALUES (?,?,?,?,?,?,?,?,?,?,?)", mentions)
+            if contacts:
+                self.con.executemany("INSERT OR REPLACE INTO contacts VALUES (?,?,?,?,?,?,?,?,?,?)", contacts)
+
+    def outage_reports(self) -> list[dict[str, Any]]:
+        """Every outage article with the fields the incident merge needs."""
+        cur = self.con.execute("""
+            SELECT id, title, published, status, start_time, start_date, start_precision,
+                   end_time, end_date, end_precision, systems, system_types, trusts, signals, outage_score
+            FROM articles WHERE is_outage ORDER BY id""")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def replace_incidents(self, incidents: Sequence[Incident]) -> None:
+        """Make the incidents tables equal to `incidents` (rows already equal are left alone)."""
+        rows = [_incident_row(i) for i in incidents]
+        links = sorted({(i.id, a) for i in incidents for a in i.article_ids})
+        existing = {r[0]: list(r) for r in self.con.execute("SELECT * FROM incidents").fetchall()}
+        wanted = {r[0]: r for r in rows}
+        changed = [r for key, r in wanted.items() if not _same_row(r, existing.get(key))]
+        stale = [key for key in existing if key not in wanted]
+        old_links = set(self.con.execute("SELECT incident_id, article_id FROM incident_reports").fetchall())
+        with self.transaction():
+            for key in stale + [r[0] for r in changed]:
+                self.con.execute("DELETE FROM incidents WHERE id = ?", [key])
+            if changed:
+                self.con.executemany("INSERT INTO incidents VALUES (" + ",".join("?" * 18) + ")", changed)
+            if old_links != set(links):
+                self.con.execute("DELETE FROM incident_reports")
+                if links:
+                    self.con.executemany("INSERT INTO incident_reports VALUES (?, ?)", links)
+
+    # -- runs ---------------------------------------------------------------------------
+    def start_run(self, run_id: str, command: str, code_version: str) -> None:
+        self.con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+        self.con.execute(
+            "INSERT INTO runs (id, command, status, started_at, code_version) VALUES (?, ?, 'running', now(), ?)",
+            [run_id, command, code_version])
+
+    def finish_run(self, run_id: str, status: str, summary: dict[str, Any], error: str | None = None) -> None:
+        self.con.execute(
+            """UPDATE runs SET status = ?, finished_at = now(), pages_fetched = ?, pages_not_modified = ?,
+               pages_failed = ?, articles = ?, outage_articles = ?, incidents = ?, summary_json = ?, error = ?
+               WHERE id = ?""",
+            [status, summary.get("pages_fetched"), summary.get("pages_not_modified"), summary.get("pages_failed"),
+             summary.get("articles"), summary.get("outage_articles"), summary.get("incidents"),
+             json.dumps(summary, ensure_ascii=False, sort_keys=True, default=str), error, run_id])
+
+    def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
+        return self.con.execute(sql, list(params)).fetchone()[0]
+
+
+def _split_time(value: datetime | date | None) -> tuple[datetime | None, date | None]:
+    if isinstance(value, datetime):
+        return value, value.date()
+    return None, value
+
+
+def _same_row(row: list[Any], stored: list[Any] | None) -> bool:
+    return stored is not None and all(_same(n, s) for n, s in zip(row, stored, strict=True))
+
+
+def _same(new: Any, stored: Any) -> bool:
+    if isinstance(new, float) and isinstance(stored, float):
+        return abs(new - stored) < 1e-9
+    return new == stored
+
+
+def contact_id(article_id: str, contact: Contact, index: int) -> str:
+    import hashlib
+
+    key = f"{article_id}|{contact.name}|{contact.email}|{contact.phone}|{index}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _incident_row(i: Incident) -> list[Any]:
+    st, sd = _split_time(i.start)
+    et, ed = _split_time(i.end)
+    return [i.id, i.title, st, sd, i.start_precision, et, ed, i.end_precision, i.duration_minutes, i.status,
+            list(i.systems), list(i.system_types), list(i.trusts), list(i.regions), list(i.signals),
+            len(i.article_ids), i.first_published, i.confidence]

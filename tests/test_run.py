@@ -1,0 +1,106 @@
+"""The whole batch against the bundled sample site over real HTTP: results, idempotence, crash safety."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+
+from pipeline.run import execute, sample_sites
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_TABLES = ["trusts", "sites", "pages", "articles", "mentions", "contacts", "incidents", "incident_reports"]
+
+
+def snapshot(db: str | Path) -> dict[str, list[tuple]]:
+    """Every data row of every data table, without the *_at bookkeeping timestamps."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        for table in DATA_TABLES:
+            cols = [r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                [table]).fetchall() if not r[0].endswith("_at")]
+            out[table] = con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY ALL").fetchall()
+        return out
+    finally:
+        con.close()
+
+
+def test_sample_run_finds_incidents(sample_run):
+    settings, summary = sample_run
+    assert summary["status"] == "ok", summary
+    assert summary["pages_failed"] == 0
+    assert summary["articles"] >= 60
+    assert summary["outage_articles"] >= 25
+    assert summary["incidents"] >= 10
+    assert summary["median_duration_minutes"] is not None
+    assert set(summary["incidents_per_region"]) >= {"helse-nord-rhf", "helse-vest-rhf", "helse-sor-ost-rhf"}
+    con = duckdb.connect(settings.db, read_only=True)
+    try:
+        [(status, articles)] = con.execute("SELECT status, articles FROM runs").fetchall()
+        assert status == "ok" and articles == summary["articles"]
+        # every incident links to the articles that report it
+        assert con.execute("SELECT count(*) FROM incidents WHERE id NOT IN (SELECT incident_id FROM incident_reports)").fetchone()[0] == 0
+        assert con.execute("SELECT max(n_reports) FROM incidents").fetchone()[0] >= 2
+    finally:
+        con.close()
+
+
+def test_second_run_changes_no_data_row(sample_run):
+    settings, first = sample_run
+    before = snapshot(settings.db)
+    with sample_sites(settings) as sites:
+        second = execute(settings, "run", sites, allow_loopback=True)
+    assert second["articles_processed"] == 0  # nothing re-annotated
+    assert second["pages_changed"] == 0
+    assert snapshot(settings.db) == before
+
+
+def test_flagship_incident_from_the_sample_site(sample_run):
+    settings, _ = sample_run
+    con = duckdb.connect(settings.db, read_only=True)
+    try:
+        rows = con.execute("""
+            SELECT start_time, end_time, duration_minutes, trusts, system_types, n_reports FROM incidents
+            WHERE list_contains(systems, 'sectra-ris-pacs') AND start_date = DATE '2022-07-07'""").fetchall()
+    finally:
+        con.close()
+    assert len(rows) == 1
+    start, end, minutes, trusts, types, reports = rows[0]
+    oslo = ZoneInfo("Europe/Oslo")
+    assert start.astimezone(oslo).isoformat() == "2022-07-07T08:00:00+02:00"
+    assert end.astimezone(oslo).isoformat() == "2022-07-08T11:15:00+02:00"
+    assert minutes == 1635
+    assert {"helse-nord-rhf", "unn", "finnmarkssykehuset", "nordlandssykehuset", "helgelandssykehuset"} <= set(trusts)
+    assert "RIS/PACS" in types and reports >= 2
+
+
+def _cli_run(db: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIPELINE_")}
+    return subprocess.Popen([sys.executable, "-m", "pipeline", "run", "--db", str(db), "--json"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+def test_kill_9_then_rerun_leaves_the_same_data(sample_run, tmp_path):
+    settings, _ = sample_run
+    reference = snapshot(settings.db)
+    for delay in (1.0, 3.0, 6.0):
+        db = tmp_path / f"killed-{delay}.duckdb"
+        proc = _cli_run(db)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        rerun = _cli_run(db)
+        out, err = rerun.communicate(timeout=600)
+        assert rerun.returncode == 0, err
+        assert json.loads(out)["status"] == "ok"
+        assert snapshot(db) == reference, f"data differs after kill at {delay}s"
