@@ -72,9 +72,13 @@ def from_html(
     if lang is None:
         m = _HTML_LANG.search(html)
         lang = {"no": "nb"}.get(m.group(1).lower(), m.group(1).lower()) if m else default_lang
-    text = f"{title}\n\n{body}" if title and not body.startswith(title) else body
-    if published and not _PUBLISHED.search(text):
-        text = f"{text}\n\nPublisert {published:%d.%m.%Y}"
+    # Keep the template's date block after the title, where it stands on the page.
+    stamps = "\n".join(
+        f"{label} {d:%d.%m.%Y}" for label, d, rx in (("Publisert", published, _PUBLISHED), ("Sist oppdatert", updated, _UPDATED))
+        if d and not rx.search(body)
+    )
+    head = title if title and not body.startswith(title) else ""
+    text = "\n\n".join(part for part in (head, stamps, body) if part)
     return Article(
         id=article_id(url, text),
         url=url,

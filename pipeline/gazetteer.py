@@ -60,6 +60,7 @@ class Gazetteer:
     system_terms: tuple[tuple[str, str], ...]  # (term, type)
     vocabulary: tuple[tuple[str, str, str], ...]  # (term, lang, signal)
     regions: tuple[tuple[str, str], ...]  # (collective phrase, region trust id)
+    compounds: tuple[tuple[str, str, str], ...] = ()  # (word part, "system" | "outage", type)
     region_members: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def trust_name(self, trust_id: str) -> str:
@@ -136,7 +137,12 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         for r in _read(directory / "systems.csv")
     }
     terms = tuple((r["term"], r["type"]) for r in _read(directory / "system_terms.csv"))
-    vocab = tuple((r["term"], r["lang"], r["signal"]) for r in _read(directory / "vocabulary.csv"))
+    # vocabulary.csv comes from the domain facts; vocabulary_extra.csv holds our own additions
+    vocab = tuple(
+        (r["term"], r["lang"], r["signal"])
+        for name in ("vocabulary.csv", "vocabulary_extra.csv")
+        for r in _read(directory / name)
+    )
     regions = tuple((r["phrase"], r["region_id"]) for r in _read(directory / "regions.csv"))
     members: dict[str, list[str]] = {}
     for t in trusts.values():
@@ -151,5 +157,6 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         system_terms=terms,
         vocabulary=vocab,
         regions=regions,
+        compounds=tuple((r["part"], r["kind"], r["type"]) for r in _read(directory / "compounds.csv")),
         region_members={k: tuple(v) for k, v in members.items()},
     )

@@ -32,5 +32,6 @@ def load_nlp(ner_model: str = "", threshold: float = 0.5):  # -> spacy.Language
     elif model is not None:
         log.warning("NER model %s not found: running the rule components only", model)
     nlp.add_pipe("vocab_signals")
+    nlp.add_pipe("compound_terms")
     nlp.add_pipe("outage_facts", config={"threshold": threshold})
     return nlp

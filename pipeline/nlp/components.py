@@ -60,6 +60,44 @@ class VocabSignals:
         return doc
 
 
+@Language.factory("compound_terms", assigns=["doc.ents", "doc.spans"], default_config={"gazetteer_dir": ""})
+def make_compound_terms(nlp: Language, name: str, gazetteer_dir: str) -> "CompoundTerms":
+    return CompoundTerms(Path(gazetteer_dir) if gazetteer_dir else GAZETTEER_DIR)
+
+
+class CompoundTerms:
+    """Norwegian compounds of a system word and a failure word ("Strømbrudd", "telefonproblemer", "IT-trøbbel").
+
+    Each becomes a SYSTEM_TERM entity of the system word's type and an OUTAGE_START signal.
+    """
+
+    def __init__(self, gazetteer_dir: Path) -> None:
+        gaz = load_gazetteer(gazetteer_dir)
+        systems = sorted((p for p, k, _ in gaz.compounds if k == "system"), key=len, reverse=True)
+        failures = sorted((p for p, k, _ in gaz.compounds if k == "outage"), key=len, reverse=True)
+        self.types = {p: t for p, k, t in gaz.compounds if k == "system"}
+        self.pattern = re.compile(
+            rf"^({'|'.join(map(re.escape, systems))})(?:s|e)?-?({'|'.join(map(re.escape, failures))})\w{{0,4}}$"
+        )
+
+    def __call__(self, doc: Doc) -> Doc:
+        ents = list(doc.ents)
+        taken = {i for e in ents for i in range(e.start, e.end)}
+        signals = list(doc.spans.get("signals", []))
+        signalled = {i for s in signals for i in range(s.start, s.end)}
+        for token in doc:
+            m = self.pattern.match(token.lower_)
+            if not m:
+                continue
+            if token.i not in taken:
+                ents.append(Span(doc, token.i, token.i + 1, label="SYSTEM_TERM", span_id=self.types[m.group(1)]))
+            if token.i not in signalled:
+                signals.append(Span(doc, token.i, token.i + 1, label="OUTAGE_START"))
+        doc.ents = sorted(ents, key=lambda e: e.start)
+        doc.spans["signals"] = signals
+        return doc
+
+
 @Language.factory(
     "outage_facts",
     assigns=["doc._.outage"],

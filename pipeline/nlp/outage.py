@@ -12,11 +12,11 @@ from ..gazetteer import Gazetteer
 from ..records import SystemHit, TrustHit
 
 # Words that put a sentence in the future or the plan, not in an outage that happened.
-_FUTURE = re.compile(r"\b(vil|skal|planlagt|planlagd|planlegg\w*|kommer til å|kjem til å|varsle[rt]? om)\b", re.I)
+_FUTURE = re.compile(r"\b(vil|skal|kommer til å|kjem til å|blir stengt|vert stengt)\b", re.I)
 _NEGATION = re.compile(r"\b(ikke|ikkje|ingen|uten|utan)\b[^.]{0,40}\b(berørt|berørte|råka|ramma|rammet|påvirket|påverka|"
                        r"merket|merka|problem\w*)\b", re.I)
 _HOSPITAL_WORD = re.compile(r"\b(sykehus\w*|sjukehus\w*|klinikk\w*|hospital\w*)\b", re.I)
-_CONTACT_LINE = re.compile(r"(@|\btelefon\b|\btlf\b|\bmobil\b|kontaktperson|pressevakt|mediekontakt)", re.I)
+_CONTACT_LINE = re.compile(r"(@|\btelefon\b|\btlf\b|\bmobil\b|kontaktperson|pressevakt|mediekontakt|mediesid|pressekontakt)", re.I)
 # Infrastructure types recorded as the failing component when an application is named too.
 _INFRA_IDS = {"infra-storage", "infra-network", "infra-power", "infra-it-general", "helsenettet"}
 _APP_TYPES = {"EPJ", "RIS/PACS", "LAB", "MEDICATION", "SURGERY", "EMERGENCY", "NATIONAL", "EMAIL", "TELEPHONY"}
@@ -93,6 +93,8 @@ def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[Tr
     """Trusts hit by the outage: named, via hospitals/towns, or by collective phrases; not negated; not IT providers."""
     hits: dict[str, TrustHit] = {}
     negated: set[str] = set()
+    by_sent = sentence_signals(doc)
+    first_sents = {s.start for s in list(doc.sents)[:1]}
     for ent in doc.ents:
         if ent.label_ not in ("TRUST", "HOSPITAL", "TOWN", "REGION"):
             continue
@@ -100,6 +102,8 @@ def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[Tr
         if _in_contact_block(sent) or _said_by(ent):
             continue
         if ent.label_ == "TOWN" and not (_HOSPITAL_WORD.search(sent.text) or _has_other_place(ent)):
+            continue
+        if not _about_outage(sent, by_sent, first_sents):
             continue
         ids = _expand(ent, gaz)
         clause = sent.text[max(0, ent.start_char - sent.start_char - 5):]
@@ -118,13 +122,39 @@ def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[Tr
     return tuple(sorted(hits.values(), key=lambda t: t.id))
 
 
+_ALL_OF = re.compile(
+    r"\b(alle|heile|hele|samtlige)\s+(de\s+|dei\s+)?(\w+\s+){0,2}?(sykehus\w*|sjukehus\w*|helseforetak\w*|"
+    r"helseføretak\w*|foretaksgrupp\w*|føretaksgrupp\w*|foretak\w*|føretak\w*)\s+(i|på|under|ved)\s*$",
+    re.I,
+)
+_HOSPITALS_OF = re.compile(r"\b(sykehusene|sjukehusa|helseforetakene|helseføretaka)\s+(i|på|under)\s*$", re.I)
+
+
 def _expand(ent: Span, gaz: Gazetteer) -> list[str]:
+    """Trust ids a mention stands for: "alle sykehusene i Helse Nord" is the region's trust and its hospital trusts,
+    "sykehusene i Midt-Norge" the hospital trusts only, a bare region word nothing."""
     trust_id = ent.ent_id_
     trust = gaz.trusts.get(trust_id)
-    collective = re.search(r"\b(alle|heile|hele|samtlige|dei|de)\b[^.]{0,40}$", ent.sent.text[: ent.start_char - ent.sent.start_char], re.I)
-    if trust and trust.kind == "RHF" and (ent.label_ == "REGION" or collective):
-        return [trust_id, *gaz.region_members.get(trust_id, ())]
+    if trust is None:
+        return []
+    left = ent.doc.text[ent.sent.start_char: ent.start_char]
+    if trust.kind == "RHF":
+        members = list(gaz.region_members.get(trust_id, ()))
+        if _ALL_OF.search(left):
+            return [trust_id, *members]
+        if _HOSPITALS_OF.search(left):
+            return members
+        return [] if ent.label_ == "REGION" else [trust_id]
     return [trust_id]
+
+
+def _about_outage(sent: Span, by_sent: dict[int, list[str]], first: set[int]) -> bool:
+    """A sentence that speaks of the outage: the title, or one with outage vocabulary or a system."""
+    if sent.start in first:
+        return True
+    if any(label not in ("NOT_OUTAGE", "PLANNED_MAINTENANCE") for label in by_sent.get(sent.start, ())):
+        return True
+    return any(e.label_ in ("SYSTEM", "SYSTEM_TERM") for e in sent.ents)
 
 
 def _said_by(ent: Span) -> bool:

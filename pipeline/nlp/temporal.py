@@ -1,0 +1,187 @@
+"""Time expressions in Norwegian outage news: `find_times` (mentions with roles) and `incident_window`.
+
+Conventions (each pinned by a test in tests/test_temporal.py):
+- Values are Europe/Oslo: an aware datetime for a clock time, a `date` when only the day or
+  part of day is known. Approximate times ("i 11-tiden", "rundt klokken 08.00") carry the value
+  of that clock time with precision "approximate".
+- A clock time without its own date takes the date of its sentence, else of the latest earlier
+  date in the text (within 60 days of publication, not from planned/future sentences), else the
+  publication date; without any of these its value is None.
+- Weekdays resolve to the latest such day on or before the publication date (forwards only in
+  planned/future sentences or after "neste"); dates without year to the year that puts them
+  closest before the publication (a few days after is accepted: updates, announcements). An
+  explicit date beats a contradicting weekday; the conflict lowers the confidence (x 0.7).
+- "natt til fredag" is the night that ends on Friday morning: its date is Friday, and a clock
+  time from 12:00 in it falls on Thursday. "fredag natt" is the night after Friday (a clock time
+  before 12:00 falls on Saturday). "i natt" is the night ending on the publication day.
+- Wall-clock times in the spring-forward gap or the autumn fold keep the written time with
+  fold=0 (never an error); offsets and durations are computed through UTC.
+- Both written standards are always recognised (quotes and agency copy mix them); `lang` is
+  accepted for the extract contract.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from pipeline.records import TimeMention
+
+from .temporal_lexicon import POD_HOURS
+from .temporal_resolve import OSLO, Draft, SentenceInfo, add_minutes, build_drafts, day_of, resolve_day
+from .temporal_roles import (
+    Stamp, announces_fix, assign_roles, find_cues, find_stamps, future_sentence, isolated_sentence,
+)
+from .temporal_scan import Atoms, scan_sentence, split_sentences
+
+__all__ = ["OSLO", "find_times", "incident_window"]
+
+# How much a day taken from elsewhere weakens a mention's confidence.
+_SOURCE_FACTOR = {"explicit": 1.0, "sentence": 0.95, "context": 0.85, "publication": 0.8, "": 1.0}
+CONFLICT_FACTOR = 0.7
+# A minute-precise time this close to the earliest start (latest end) is preferred to it.
+SAME_EVENT = timedelta(minutes=60)
+
+
+def find_times(text: str, published: date | None, lang: str = "nb") -> list[TimeMention]:
+    """Time mentions of a text with values in Europe/Oslo (relative to `published`) and roles."""
+    if isinstance(published, datetime):
+        published = published.date()
+    sents = split_sentences(text)
+    atoms = [scan_sentence(text, s, e) for s, e in sents]
+    cues = [find_cues(text, s, e) for s, e in sents]
+    stamps = find_stamps(text, sents)
+    ref = published or _publication_day(atoms, stamps)
+    infos = [SentenceInfo(future_sentence(c), isolated_sentence(c), i in stamps) for i, c in enumerate(cues)]
+    drafts = build_drafts(text, sents, atoms, ref, infos)
+    of_stamp = assign_roles(text, sents, drafts, cues, stamps)
+    _relative_values(drafts)
+    _roll_over_midnight(drafts)
+    _promote_fix_stamp(drafts, of_stamp)
+    _join_part_of_day(drafts)
+    return [_freeze(d, text, sents[d.sent]) for d in drafts]
+
+
+def _publication_day(atoms: list[Atoms], stamps: dict[int, Stamp]) -> date | None:
+    """The date of the first publication line or byline that gives a year."""
+    for i in sorted(stamps):
+        if stamps[i].kind == "publication":
+            for a in atoms[i].dates:
+                if a.year is not None:
+                    day, _ = resolve_day(a, None, False)
+                    if day:
+                        return day
+    return None
+
+
+def _offset(anchor: Draft, d: Draft) -> tuple[datetime | date | None, str]:
+    """Value and precision of a relative time `d.minutes` after the anchor mention."""
+    assert d.minutes is not None and anchor.value is not None
+    if isinstance(anchor.value, datetime):
+        exact = anchor.precision == "minute" and not d.approx
+        return add_minutes(anchor.value, d.minutes), "minute" if exact else "approximate"
+    days, rest = divmod(d.minutes, 1440)
+    if rest == 0:
+        return anchor.value + timedelta(days=days), "day"
+    if days == 0 and d.minutes <= 360 and anchor.pod not in ("kveld", "natt"):
+        return anchor.value, "day"  # a few hours after a morning/daytime start: same day
+    return None, d.precision
+
+
+def _relative_values(drafts: list[Draft]) -> None:
+    """Compute relative times ("tre kvarter senere") from the preceding anchored incident time."""
+    anchor: Draft | None = None
+    for d in drafts:
+        if d.kind == "relative" and anchor is not None and d.minutes is not None:
+            d.value, d.precision = _offset(anchor, d)
+            d.confidence *= 0.9
+        if d.kind in ("clock", "date", "relative") and d.role in ("start", "end", "update") and d.value:
+            anchor = d
+
+
+def _roll_over_midnight(drafts: list[Draft]) -> None:
+    """An end time dated only by context that precedes the start it follows is on the next day."""
+    last_start: datetime | None = None
+    for d in drafts:
+        if d.role == "start" and isinstance(d.value, datetime):
+            last_start = d.value
+        elif (d.role == "end" and d.kind == "clock" and d.source != "explicit" and last_start
+              and isinstance(d.value, datetime) and timedelta(0) < last_start - d.value < timedelta(hours=24)):
+            d.value += timedelta(days=1)
+
+
+def _key(value: datetime | date) -> tuple[date, int]:
+    return day_of(value), (value.hour * 60 + value.minute if isinstance(value, datetime) else -1)
+
+
+def _promote_fix_stamp(drafts: list[Draft], of_stamp: dict[int, Stamp]) -> None:
+    """With no stated end time, the earliest update stamp announcing the fix is the end."""
+    if any(d.role == "end" and d.value is not None for d in drafts):
+        return
+    fixes = [d for d in drafts if d.role == "update" and d.value is not None and id(d) in of_stamp
+             and announces_fix(of_stamp[id(d)])]
+    if fixes:
+        first = min(fixes, key=lambda d: _key(d.value))  # type: ignore[arg-type]
+        first.role, first.confidence = "end", 0.6
+
+
+def _join_part_of_day(drafts: list[Draft]) -> None:
+    """A cue-less clock time inside a start/end part of day ("torsdag morgen" + "klokka 08") joins it."""
+    pods = [d for d in drafts if d.kind == "date" and d.role in ("start", "end") and d.pod and d.value]
+    for d in drafts:
+        if not (d.kind == "clock" and d.cue_free and isinstance(d.value, datetime)):
+            continue
+        for p in sorted(pods, key=lambda p: (p.start > d.start, abs(p.start - d.start))):
+            lo, hi = POD_HOURS[p.pod]  # type: ignore[index]
+            if p.value == d.value.date() and lo <= d.value.hour < hi:
+                d.role, d.confidence = p.role, 0.6
+                break
+
+
+def _freeze(d: Draft, text: str, sent: tuple[int, int]) -> TimeMention:
+    conf = d.confidence * _SOURCE_FACTOR.get(d.source, 1.0) * (CONFLICT_FACTOR if d.conflict else 1.0)
+    return TimeMention(
+        text=text[d.start:d.end], start_char=d.start, end_char=d.end, value=d.value,
+        precision=d.precision, role=d.role,
+        duration_minutes=d.minutes if d.kind == "duration" else None,
+        sentence=text[sent[0]:sent[1]], confidence=round(conf, 2),
+    )
+
+
+# ---------------------------------------------------------------- incident window
+def _before(a: datetime | date, b: datetime | date) -> bool:
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return a < b
+    return day_of(a) < day_of(b)
+
+
+def _pick(cands: list[TimeMention], first: bool) -> TimeMention | None:
+    """Earliest (first) or latest mention by day; on that day the most precise, then the edge time."""
+    if not cands:
+        return None
+    days = [day_of(t.value) for t in cands]  # type: ignore[arg-type]
+    target = min(days) if first else max(days)
+    same = [t for t in cands if day_of(t.value) == target]  # type: ignore[arg-type]
+    timed = [t for t in same if isinstance(t.value, datetime)]
+    if not timed:
+        return min(same, key=lambda t: t.precision != "part-of-day")
+    edge = (min if first else max)(timed, key=lambda t: t.value)  # type: ignore[arg-type,return-value]
+    close = [t for t in timed if t.precision == "minute" and abs(t.value - edge.value) <= SAME_EVENT]  # type: ignore[operator]
+    return (min if first else max)(close, key=lambda t: t.value) if close else edge  # type: ignore[arg-type,return-value]
+
+
+def incident_window(
+    times: Sequence[TimeMention],
+) -> tuple[datetime | date | None, str | None, datetime | date | None, str | None]:
+    """(start, start_precision, end, end_precision) of the outage, from start/end-role mentions."""
+    start = _pick([t for t in times if t.role == "start" and t.value is not None], first=True)
+    ends = [t for t in times if t.role == "end" and t.value is not None]
+    if start is not None:
+        ends = [t for t in ends if not _before(t.value, start.value)]  # type: ignore[arg-type]
+    end = _pick(ends, first=False)
+    s_val, s_prec = (start.value, start.precision) if start else (None, None)
+    e_val, e_prec = (end.value, end.precision) if end else (None, None)
+    if end is None and isinstance(s_val, datetime):
+        length = next((t.duration_minutes for t in times if t.role == "duration" and t.duration_minutes), None)
+        if length:
+            e_val, e_prec = add_minutes(s_val, length), "approximate"
+    return s_val, s_prec, e_val, e_prec

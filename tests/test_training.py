@@ -1,0 +1,100 @@
+"""Fast tests for the NorNE NER training helpers and the committed model in data/models/ner."""
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+
+from pipeline.nlp.training import DEFAULT_CONFIG, LABELS, convert_iob, evaluate_iob, guess_spaces
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "ner"
+
+# Floors = what the committed model achieved on NorNE nob-test minus 0.005.
+TEST_ENTS_F_FLOOR = 0.75
+TEST_PER_F_FLOOR = 0.815
+
+TINY_IOB = (
+    "Kari\tB-PER\nNordmann\tI-PER\njobber\tO\ni\tO\nHelse\tB-ORG\nBergen\tI-ORG\n.\tO\n"
+    "\n"
+    "Han\tO\nså\tO\nTitanic\tB-MISC\ni\tO\nOslo\tB-GPE_LOC\n.\tO\n"
+    "\n\n"
+    "Sykehuset\tI-ORG\ni\tO\nVestfold\tB-GPE_LOC\nhadde\tO\nDIPS\tB-PROD\n-\tO\nfeil\tO\n"
+)
+
+
+@pytest.fixture()
+def tiny_iob(tmp_path: Path) -> Path:
+    """Write a three-sentence IOB file with a MISC span and an I- without B-."""
+    path = tmp_path / "tiny.iob"
+    path.write_text(TINY_IOB, encoding="utf-8")
+    return path
+
+
+def test_convert_iob_counts_and_drops(tiny_iob: Path) -> None:
+    """Spans are kept per label, MISC is dropped and counted, orphan I- starts a span."""
+    nlp = spacy.blank("nb")
+    docbin, stats = convert_iob(tiny_iob, nlp)
+    docs = list(docbin.get_docs(nlp.vocab))
+    assert len(docs) == stats["sentences"] == 3
+    assert stats["tokens"] == 7 + 6 + 7
+    assert stats["spans"] == 6
+    assert stats["dropped"] == 1 and stats["dropped_per_label"] == {"MISC": 1}
+    assert stats["orphan_inside"] == 1
+    assert stats["spans_per_label"] == {"GPE_LOC": 2, "ORG": 2, "PER": 1, "PROD": 1}
+    ents = [(e.text, e.label_) for doc in docs for e in doc.ents]
+    assert ents == [
+        ("Kari Nordmann", "PER"), ("Helse Bergen", "ORG"), ("Oslo", "GPE_LOC"),
+        ("Sykehuset", "ORG"), ("Vestfold", "GPE_LOC"), ("DIPS", "PROD"),
+    ]
+    assert docs[1][2].ent_iob_ == "O"  # Titanic (MISC) is outside, not missing
+    assert docs[0].text == "Kari Nordmann jobber i Helse Bergen."
+
+
+def test_guess_spaces() -> None:
+    """No space before closing punctuation or after opening brackets."""
+    assert guess_spaces(["Hei", "(", "du", ")", ",", "ok", "."]) == [True, False, False, False, True, False, False]
+
+
+def test_config_is_standalone_ner() -> None:
+    """The committed config trains a single ner with its own tok2vec (sourceable alone)."""
+    config = spacy.util.load_config(DEFAULT_CONFIG)
+    assert config["nlp"]["lang"] == "nb"
+    assert config["nlp"]["pipeline"] == ["ner"]
+    assert config["components"]["ner"]["model"]["tok2vec"]["@architectures"] == "spacy.Tok2Vec.v2"
+
+
+@pytest.mark.model
+def test_evaluate_iob_structure(tiny_iob: Path) -> None:
+    """evaluate_iob returns exactly the documented keys with floats in [0, 1]."""
+    scores = evaluate_iob(MODEL_DIR, tiny_iob)
+    assert set(scores) == {"ents_f", "ents_p", "ents_r", "ents_per_type"}
+    assert set(scores["ents_per_type"]) == set(LABELS)
+    values = [scores["ents_f"], scores["ents_p"], scores["ents_r"]]
+    for per_type in scores["ents_per_type"].values():
+        assert set(per_type) == {"p", "r", "f"}
+        values.extend(per_type.values())
+    assert all(isinstance(v, float) and 0.0 <= v <= 1.0 for v in values)
+
+
+@pytest.mark.model
+def test_committed_metrics_meet_floor() -> None:
+    """metrics.json of the committed model reports nob-test scores above the pinned floors."""
+    metrics = json.loads((MODEL_DIR / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["test"]["ents_f"] >= TEST_ENTS_F_FLOOR
+    assert metrics["test"]["ents_per_type"]["PER"]["f"] >= TEST_PER_F_FLOOR
+    assert metrics["data"]["train"]["dropped"] > 0  # MISC spans are counted, not silently lost
+
+
+@pytest.mark.model
+def test_ner_sources_after_ruler_and_keeps_preset_ents() -> None:
+    """The ner can be sourced into a new pipeline behind an entity_ruler and keeps its spans."""
+    nlp = spacy.blank("nb")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "ORG", "pattern": "Kari Nordmann"}])
+    nlp.add_pipe("ner", source=spacy.load(MODEL_DIR))
+    assert nlp.pipe_names == ["entity_ruler", "ner"]
+    doc = nlp("Kari Nordmann sa at Helse Bergen i Oslo hadde problemer med DIPS i går.")
+    ents = {(e.text, e.label_) for e in doc.ents}
+    assert ("Kari Nordmann", "ORG") in ents
+    assert any(label != "ORG" or text != "Kari Nordmann" for text, label in ents)
