@@ -53,15 +53,16 @@ def incidents(db: str | Path | None = None, region: str | None = None, trust: st
 
 
 def outages_per_month(by: str = "region", db: str | Path | None = None) -> pd.DataFrame:
-    """Incidents per month, grouped by region, trust or system_type (long format: month, group, incidents)."""
+    """Incidents per month (of start, else first report), grouped by region, trust or system_type (long format)."""
     if by not in _GROUPS:
         raise ValueError(f"by must be one of {sorted(_GROUPS)}, not {by!r}")
     column = {"region": "regions", "trust": "trusts", "system_type": "system_types"}[by]
     return _query(
         f"""
-        SELECT date_trunc('month', start_date)::DATE AS month, g AS {_GROUPS[by]}, count(DISTINCT id) AS incidents
+        SELECT date_trunc('month', coalesce(start_date, first_published))::DATE AS month, g AS {_GROUPS[by]},
+               count(DISTINCT id) AS incidents
         FROM incidents, unnest({column}) AS u(g)
-        WHERE start_date IS NOT NULL
+        WHERE coalesce(start_date, first_published) IS NOT NULL
         GROUP BY ALL ORDER BY month, {_GROUPS[by]}
         """,
         [],

@@ -3,7 +3,8 @@
 Two reports describe the same incident when
   1. their systems overlap (a shared product, or a shared system type, or one names none),
   2. their affected trusts overlap (a shared trust, a regional trust and one of its
-     hospital trusts, or one names none), and
+     hospital trusts, or one names none; when both name the same product, trusts of
+     the same region are enough, since a region's trusts share one installation), and
   3. their time windows overlap or lie within `gap_hours` of each other
      (a window runs from start, else publication, to end, else start/publication).
 Merging is transitive (connected components), so the result does not depend on order.
@@ -46,6 +47,8 @@ def _trusts_overlap(a: Report, b: Report, gaz: Gazetteer) -> bool:
         return True
     regions_a = {gaz.region_of(t) for t in a.trusts} - {""}
     regions_b = {gaz.region_of(t) for t in b.trusts} - {""}
+    if set(a.systems) & set(b.systems) and regions_a & regions_b:
+        return True
     rhf_a = {t for t in a.trusts if gaz.trusts.get(t) and gaz.trusts[t].kind == "RHF"}
     rhf_b = {t for t in b.trusts if gaz.trusts.get(t) and gaz.trusts[t].kind == "RHF"}
     return bool(rhf_a & regions_b or rhf_b & regions_a)

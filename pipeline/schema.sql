@@ -150,12 +150,13 @@ CREATE TABLE run_fetches (
     fetched_at TIMESTAMPTZ
 );
 
+-- An incident is counted in the month it started, or was first reported when the start is unknown.
 CREATE VIEW incidents_by_month AS
-SELECT date_trunc('month', i.start_date)::DATE AS month,
+SELECT date_trunc('month', coalesce(i.start_date, i.first_published))::DATE AS month,
        r.region_id,
        count(DISTINCT i.id) AS incidents
 FROM incidents i, unnest(i.regions) AS r(region_id)
-WHERE i.start_date IS NOT NULL
+WHERE coalesce(i.start_date, i.first_published) IS NOT NULL
 GROUP BY ALL;
 
 CREATE VIEW incident_durations AS

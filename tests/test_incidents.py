@@ -91,3 +91,11 @@ def test_merge_is_order_independent(gaz):
     assert [i.article_ids for i in expected] == [("a", "b"), ("c",), ("d", "e")]
     # the id is that of the first report, so it stays put when follow-ups join
     assert merge(reports[:1], gaz)[0].id == expected[0].id
+
+
+def test_same_product_same_region_merges_across_trusts(gaz):
+    a = report("a", start=t(27, 9, month=5, year=2024), systems=["dips-arena"], trusts=["sykehuset-i-vestfold"])
+    b = report("b", start=t(27, 14, month=5, year=2024), systems=["dips-arena"], trusts=["sykehuset-telemark"])
+    c = report("c", start=t(27, 9, month=5, year=2024), types=["EPJ"], trusts=["sykehuset-telemark", "unn"][1:])
+    assert same_incident(a, b, gaz, 36)
+    assert not same_incident(a, c, gaz, 36)  # a generic type is not enough across trusts

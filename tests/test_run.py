@@ -104,3 +104,33 @@ def test_kill_9_then_rerun_leaves_the_same_data(sample_run, tmp_path):
         assert rerun.returncode == 0, err
         assert json.loads(out)["status"] == "ok"
         assert snapshot(db) == reference, f"data differs after kill at {delay}s"
+
+
+def test_site_down_is_recorded_and_loses_nothing(sample_run, tmp_path):
+    import shutil
+    import socket
+
+    from pipeline.records import Site
+
+    settings, _ = sample_run
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(settings.db, db)
+    before = snapshot(db)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens here now
+    down = Site(id="unn", name="UNN", base_url=f"http://127.0.0.1:{port}",
+                news_urls=(f"http://127.0.0.1:{port}/nyheter/",), allowed_prefixes=("/nyheter/",))
+    summary = execute(settings.with_db(db), "run", [down], allow_loopback=True)
+    assert summary["status"] == "partial"
+    assert summary["sites_with_failures"] == {"unn": summary["pages_failed"]} and summary["pages_failed"] >= 1
+    after = snapshot(db)
+    assert {k: v for k, v in after.items() if k != "sites"} == {k: v for k, v in before.items() if k != "sites"}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        outcomes = con.execute("SELECT DISTINCT outcome FROM run_fetches WHERE site_id = 'unn' AND url LIKE '%127.0.0.1%'").fetchall()
+        status = con.execute("SELECT status FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    assert outcomes and status == "partial"

@@ -37,6 +37,13 @@ class ParagraphSentencizer:
         return doc
 
 
+def _inflections(term: str) -> list[str]:
+    """A one-word term and its common inflected forms ("utilgjengelig" → "utilgjengelige", ...)."""
+    if " " in term or len(term) < 6:
+        return [term]
+    return [term, *(term + suffix for suffix in ("e", "a", "t", "et", "en", "ene", "er", "ar", "te"))]
+
+
 @Language.factory("vocab_signals", assigns=["doc.spans"], default_config={"gazetteer_dir": ""})
 def make_vocab_signals(nlp: Language, name: str, gazetteer_dir: str) -> "VocabSignals":
     return VocabSignals(nlp, Path(gazetteer_dir) if gazetteer_dir else GAZETTEER_DIR)
@@ -52,7 +59,7 @@ class VocabSignals:
         for term, _, signal in gaz.vocabulary:
             by_signal.setdefault(signal, []).append(term)
         for signal, terms in by_signal.items():
-            self.matcher.add(signal, [nlp.make_doc(t) for t in terms])
+            self.matcher.add(signal, [nlp.make_doc(v) for t in terms for v in _inflections(t)])
 
     def __call__(self, doc: Doc) -> Doc:
         spans = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]

@@ -12,7 +12,13 @@ from ..gazetteer import Gazetteer
 from ..records import SystemHit, TrustHit
 
 # Words that put a sentence in the future or the plan, not in an outage that happened.
-_FUTURE = re.compile(r"\b(vil|skal|kommer til å|kjem til å|blir stengt|vert stengt)\b", re.I)
+_FUTURE = re.compile(
+    r"\b(vil|skal|kommer til å|kjem til å|blir stengt|vert stengt|kan gi|kan føre til|kan bli|risiko for|"
+    r"dersom|hvis|viss|om det skulle)\b", re.I)
+# A failure word in the title next to a system ("Feil i journalsystemet", "Ustabil pasientjournal").
+_TITLE_FAILURE = re.compile(
+    r"\b(feil\w*|problem\w*|stans\w*|forstyrr\w*|ustabil\w*|nede|trøbbel|svikt\w*|brudd|brot|kaos|utfall|"
+    r"ikke|ikkje|borte|tilbake|igjen|att|løst|løyst)\b", re.I)
 _NEGATION = re.compile(r"\b(ikke|ikkje|ingen|uten|utan)\b[^.]{0,40}\b(berørt|berørte|råka|ramma|rammet|påvirket|påverka|"
                        r"merket|merka|problem\w*)\b", re.I)
 _HOSPITAL_WORD = re.compile(r"\b(sykehus\w*|sjukehus\w*|klinikk\w*|hospital\w*)\b", re.I)
@@ -45,13 +51,17 @@ def sentence_signals(doc: Doc) -> dict[int, list[str]]:
 
 
 def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
-    """Probability-like score that the article reports an IT outage, with the signals that drove it."""
+    """Probability-like score that the article reports an IT outage, with the signals that drove it.
+
+    Evidence is weighted by position (title > lead > body); announced, hypothetical or planned
+    events, exercises and topic pages where the outage is not the subject count against.
+    """
     sents = list(doc.sents)
     if not sents:
         return 0.0, ()
     by_sent = sentence_signals(doc)
     has_it = {s.sent.start for s in doc.ents if s.label_ in ("SYSTEM", "SYSTEM_TERM")}
-    total = Counter()
+    total: Counter = Counter()
     z = -2.2
     for i, sent in enumerate(sents):
         signals = by_sent.get(sent.start, [])
@@ -63,10 +73,19 @@ def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
             total[label] += 1
             w = _WEIGHTS.get(label, 0.0)
             if w > 0 and future:
-                w = -0.4  # "vil være nede", "skal oppgraderes": announced, not happened
+                w = -0.4  # "vil være nede", "kan gi brudd": announced or hypothetical, not happened
             if w > 0 and label == "OUTAGE_START" and sent.start in has_it:
                 w += 0.6
             z += w * weight / (1 + 0.5 * (total[label] - 1))
+    title = sents[0]
+    title_signals = set(by_sent.get(title.start, ()))
+    if title.start in has_it and _TITLE_FAILURE.search(title.text) and not _FUTURE.search(title.text):
+        z += 1.5  # the headline names a system and a failure
+    if title_signals & {"NOT_OUTAGE", "PLANNED_MAINTENANCE"}:
+        z -= 3.0  # an exercise, a planned stop or a go-live is the subject
+    lead = [s for s in sents[:5] if set(by_sent.get(s.start, ())) - {"NOT_OUTAGE", "PLANNED_MAINTENANCE"}]
+    if not lead:
+        z -= 1.5  # the outage is not what the article is about (topic pages, service pages)
     if not has_it:
         z -= 2.0  # readiness or impact words alone are not an IT outage
     score = 1 / (1 + math.exp(-z))

@@ -1,0 +1,392 @@
+"""Time expressions: forms, normalisation to Europe/Oslo, roles and the incident window.
+
+All sentences and articles here are invented for the tests.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from pipeline.nlp.temporal import OSLO, find_times, incident_window
+
+TUE = date(2023, 3, 14)  # a Tuesday in winter time (+01:00)
+
+
+def dt(y: int, mo: int, d: int, h: int, mi: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, tzinfo=OSLO)
+
+
+def only(text: str, published: date | None = TUE, lang: str = "nb"):
+    found = find_times(text, published, lang)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def by_text(text: str, published: date | None = TUE, lang: str = "nb") -> dict:
+    return {t.text: t for t in find_times(text, published, lang)}
+
+
+# ------------------------------------------------------------------ clock times
+@pytest.mark.parametrize("expr, hour, minute", [
+    ("kl. 14.18", 14, 18),
+    ("klokken 08.00", 8, 0),
+    ("9.15", 9, 15),
+    ("17:40", 17, 40),
+    ("kl 1900", 19, 0),
+    ("klokka 10", 10, 0),
+    ("kl. 7", 7, 0),
+    ("klokka halv ett", 12, 30),
+    ("klokka kvart på tolv", 11, 45),
+])
+def test_clock_forms(expr, hour, minute):
+    t = only(f"Journalsystemet gikk ned {expr}.")
+    assert t.text == expr
+    assert t.value == dt(2023, 3, 14, hour, minute)
+    assert t.value.utcoffset() == timedelta(hours=1)
+    assert (t.precision, t.role) == ("minute", "start")
+
+
+@pytest.mark.parametrize("expr, hour, minute", [
+    ("i 11-tiden", 11, 0),
+    ("ved 15.30-tida", 15, 30),
+    ("ved 23- tiden", 23, 0),
+    ("i halv ett-tiden", 12, 30),
+    ("rundt halv ett", 12, 30),
+    ("like etter klokka 10", 10, 0),
+    ("rundt klokken 08.00", 8, 0),
+    ("ca. kl. 15", 15, 0),
+    ("i ellevetiden", 11, 0),
+    ("omkring kl. 9.45", 9, 45),
+])
+def test_approximate_forms(expr, hour, minute):
+    t = only(f"Problemene startet {expr}.")
+    assert t.value == dt(2023, 3, 14, hour, minute)
+    assert (t.precision, t.role) == ("approximate", "start")
+
+
+def test_word_clock_at_night_and_in_the_evening():
+    assert only("Nettet gikk ned natt til fredag i halv ett-tiden.").value == dt(2023, 3, 10, 0, 30)
+    assert only("Systemet gikk ned klokka 9 i kveld.").value == dt(2023, 3, 14, 21, 0)
+
+
+def test_numbers_that_are_not_clock_times():
+    assert find_times("Over 2.000 pasienter og 12 sykehus ble berørt i 2022.", TUE) == []
+
+
+# ------------------------------------------------------------------ dates and weekdays
+@pytest.mark.parametrize("expr, published, expected", [
+    ("7. juli", date(2022, 7, 8), date(2022, 7, 7)),
+    ("7. juli 2022", date(2023, 1, 2), date(2022, 7, 7)),
+    ("07.07.2022", None, date(2022, 7, 7)),
+    ("7.7.22", date(2022, 7, 8), date(2022, 7, 7)),
+    ("den 7. jul.", date(2022, 7, 8), date(2022, 7, 7)),
+])
+def test_dates(expr, published, expected):
+    t = only(f"Journalsystemet gikk ned {expr}, opplyste sykehuset.", published)
+    assert (t.value, t.precision) == (expected, "day")
+
+
+def test_day_month_stamp_with_time():
+    t = by_text("Journalsystemet er nede.\nPublisert 16.01 19.40\nDet jobbes med saken.", date(2020, 1, 16))
+    stamp = t["16.01 19.40"]
+    assert stamp.value == dt(2020, 1, 16, 19, 40)
+    assert stamp.role == "update"
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("fredag", date(2023, 3, 10)),  # published on a Monday: the Friday before
+    ("måndag", date(2023, 3, 13)),  # the publication day itself
+    ("laurdag", date(2023, 3, 11)),
+    ("sundag", date(2023, 3, 12)),
+    ("tysdag", date(2023, 3, 7)),
+    ("torsdag", date(2023, 3, 9)),
+])
+def test_weekday_resolves_to_latest_on_or_before_publication(expr, expected):
+    t = only(f"Journalsystemet gjekk ned {expr}.", date(2023, 3, 13), "nn")
+    assert (t.value, t.precision, t.role) == (expected, "day", "start")
+
+
+def test_weekday_in_planned_sentence_looks_ahead():
+    t = only("Neste fredag blir journalsystemet oppgradert.", TUE)
+    assert (t.value, t.role) == (date(2023, 3, 17), "other")
+
+
+def test_explicit_date_beats_contradicting_weekday():
+    wrong = only("Systemet gikk ned torsdag 8. juli 2022 klokka 10.", date(2022, 7, 8))
+    right = only("Systemet gikk ned fredag 8. juli 2022 klokka 10.", date(2022, 7, 8))
+    assert wrong.value == right.value == dt(2022, 7, 8, 10)
+    assert wrong.confidence < right.confidence
+
+
+@pytest.mark.parametrize("text, published, expected", [
+    ("Systemet gikk ned 30. desember.", date(2023, 1, 2), date(2022, 12, 30)),
+    ("Systemet gikk ned nyttårsaften.", date(2023, 1, 2), date(2022, 12, 31)),
+    ("Systemet gikk ned fredag.", date(2023, 1, 2), date(2022, 12, 30)),
+    ("Feilen ble rettet 2. januar.", date(2022, 12, 30), date(2023, 1, 2)),
+    ("Systemet gikk ned 3. desember.", date(2023, 1, 20), date(2022, 12, 3)),
+])
+def test_year_boundary(text, published, expected):
+    assert only(text, published).value == expected
+
+
+# ------------------------------------------------------------------ parts of day and relative days
+@pytest.mark.parametrize("expr, expected", [
+    ("torsdag morgen", date(2023, 3, 9)),
+    ("onsdag morgon", date(2023, 3, 8)),
+    ("fredag formiddag", date(2023, 3, 10)),
+    ("måndag føremiddag", date(2023, 3, 13)),
+    ("tirsdag ettermiddag", date(2023, 3, 14)),
+    ("søndag kveld", date(2023, 3, 12)),
+    ("fredagskvelden", date(2023, 3, 10)),
+    ("i kveld", date(2023, 3, 14)),
+    ("i natt", date(2023, 3, 14)),  # the night ending on the publication day
+    ("i går kveld", date(2023, 3, 13)),
+    ("natt til fredag", date(2023, 3, 10)),  # the night ending on Friday morning
+    ("natta til laurdag", date(2023, 3, 11)),
+    ("i morges", date(2023, 3, 14)),
+])
+def test_parts_of_day(expr, expected):
+    t = only(f"Datasystemet gikk ned {expr}.")
+    assert (t.value, t.precision, t.role) == (expected, "part-of-day", "start")
+
+
+def test_clock_times_in_a_night():
+    assert only("Systemet gikk ned natt til fredag klokka 23.30.").value == dt(2023, 3, 9, 23, 30)
+    assert only("Systemet gikk ned natt til fredag klokka 02.10.").value == dt(2023, 3, 10, 2, 10)
+    assert only("Systemet gikk ned fredag natt klokka 02.").value == dt(2023, 3, 11, 2, 0)
+    assert only("Systemet sluttet å virke natt til i dag klokka 23.50.").value == dt(2023, 3, 13, 23, 50)
+
+
+@pytest.mark.parametrize("expr, days, role", [
+    ("i dag", 0, "start"),
+    ("i går", -1, "start"),
+    ("i gær", -1, "start"),
+    ("i forgårs", -2, "start"),
+    ("i morgon", 1, "other"),  # the future: not an incident time
+])
+def test_relative_days(expr, days, role):
+    verb = "blir stengt" if role == "other" else "gikk ned"
+    t = only(f"Journalsystemet {verb} {expr}.")
+    assert (t.value, t.precision, t.role) == (TUE + timedelta(days=days), "day", role)
+
+
+def test_clock_without_date_takes_earlier_date_of_text():
+    t = by_text("Systemet gikk ned i går kveld. Klokka 23.10 var det oppe igjen.")
+    assert t["Klokka 23.10"].value == dt(2023, 3, 13, 23, 10)
+    assert t["Klokka 23.10"].role == "end"
+
+
+# ------------------------------------------------------------------ intervals, relative ends, durations
+@pytest.mark.parametrize("text, expected", [
+    ("Systemet var ute av drift fra 10.30 til ca. kl. 15.",
+     [(dt(2023, 3, 14, 10, 30), "minute", "start"), (dt(2023, 3, 14, 15), "approximate", "end")]),
+    ("Journalsystemet var nede mellom klokka 19 og 21.",
+     [(dt(2023, 3, 14, 19), "minute", "start"), (dt(2023, 3, 14, 21), "minute", "end")]),
+    ("Systemet var nede natt til laurdag mellom klokka 01 og 05.",
+     [(dt(2023, 3, 11, 1), "minute", "start"), (dt(2023, 3, 11, 5), "minute", "end")]),
+    ("Nettet var nede fra klokka 22 til 02.",
+     [(dt(2023, 3, 14, 22), "minute", "start"), (dt(2023, 3, 15, 2), "minute", "end")]),
+    ("Nettet var nede kl. 10.15–11.40.",
+     [(dt(2023, 3, 14, 10, 15), "minute", "start"), (dt(2023, 3, 14, 11, 40), "minute", "end")]),
+])
+def test_intervals(text, expected):
+    assert [(t.value, t.precision, t.role) for t in find_times(text, TUE)] == expected
+
+
+@pytest.mark.parametrize("phrase, minutes, precision", [
+    ("Tre kvarter senere", 45, "minute"),
+    ("Drøye halvtimen seinare", 30, "approximate"),
+    ("En time senere", 60, "minute"),
+    ("Ti minutter etter", 10, "minute"),
+    ("Etter en time", 60, "minute"),
+])
+def test_relative_ends(phrase, minutes, precision):
+    t = by_text(f"Systemet gikk ned klokka 08.10. {phrase} var det oppe igjen.")
+    assert t[phrase].value == dt(2023, 3, 14, 8, 10) + timedelta(minutes=minutes)
+    assert (t[phrase].precision, t[phrase].role) == (precision, "end")
+
+
+def test_relative_end_without_length_is_a_marker():
+    t = by_text("Systemet gikk ned klokka 08.10. Etter kort tid var det oppe igjen.")
+    assert t["Etter kort tid"].value is None
+    assert t["Etter kort tid"].role == "end"
+
+
+@pytest.mark.parametrize("text, minutes", [
+    ("Systemet var nede i fire timer.", 240),
+    ("Systemet låg nede i nokre timar.", None),
+    ("Journalen var utilgjengelig i opp mot tre timer.", 180),
+    ("Nettet var borte i fem-seks minutt.", 6),  # a range: the upper bound
+    ("IT-systema var ute av drift i to døgn.", 2880),
+    ("Feilen varte halvannen time.", 90),
+])
+def test_durations(text, minutes):
+    t = only(text)
+    assert (t.role, t.precision, t.value, t.duration_minutes) == ("duration", "duration", None, minutes)
+
+
+# ------------------------------------------------------------------ daylight saving time
+def test_spring_forward_night():
+    text = ("Journalsystemet var nede natt til søndag. Det gikk ned klokka 01.30, og klokka 02.30 "
+            "var det fortsatt nede. Klokka 04.00 var det oppe igjen.")
+    t = by_text(text, date(2023, 3, 26))
+    assert t["klokka 01.30"].value.utcoffset() == timedelta(hours=1)
+    assert t["Klokka 04.00"].value.utcoffset() == timedelta(hours=2)
+    gap = t["klokka 02.30"].value  # does not exist on the wall clock: kept as written, fold=0
+    assert (gap.hour, gap.minute, gap.fold) == (2, 30, 0)
+    start, _, end, _ = incident_window(list(t.values()))
+    assert (start.isoformat(), end.isoformat()) == ("2023-03-26T01:30:00+01:00", "2023-03-26T04:00:00+02:00")
+    assert end.astimezone(timezone.utc) - start.astimezone(timezone.utc) == timedelta(minutes=90)
+
+
+def test_relative_time_across_spring_forward_counts_elapsed_time():
+    t = by_text("Systemet gikk ned klokka 01.30 natt til søndag. En time senere var det oppe igjen.",
+                date(2023, 3, 26))
+    assert t["En time senere"].value.isoformat() == "2023-03-26T03:30:00+02:00"
+
+
+def test_autumn_fold_takes_first_occurrence():
+    t = only("Systemet gikk ned klokka 02.30 natt til søndag 29. oktober 2023.", date(2023, 10, 29))
+    assert t.value.isoformat() == "2023-10-29T02:30:00+02:00"
+    assert t.value.fold == 0
+
+
+# ------------------------------------------------------------------ roles
+def test_publication_line_and_update_stamps():
+    text = ("Journalsystemet nede\nPublisert 14.03.2023\n"
+            "Oppdatert tirsdag 14. mars kl. 09.00: Vi jobber fortsatt med å rette feilen.\n"
+            "Oppdatering kl. 14.18: Systemet er fortsatt nede.")
+    t = by_text(text, None)
+    assert (t["14.03.2023"].role, t["14.03.2023"].value) == ("publication", TUE)
+    assert (t["tirsdag 14. mars kl. 09.00"].role, t["tirsdag 14. mars kl. 09.00"].value) == (
+        "update", dt(2023, 3, 14, 9))
+    assert (t["kl. 14.18"].role, t["kl. 14.18"].value) == ("update", dt(2023, 3, 14, 14, 18))
+
+
+def test_sist_oppdatert_line_is_publication():
+    t = by_text("Sist oppdatert 14.03.2023 kl. 10.12\nSystemet gikk ned i morges.", None)
+    assert t["14.03.2023 kl. 10.12"].role == "publication"
+    assert t["i morges"].value == TUE
+
+
+def test_byline_at_end_is_publication_and_reference_date():
+    text = "Systemet gikk ned torsdag kveld.\nDet jobbes med saken.\n\nKari Nordmann\n27.03.19 10:58"
+    t = by_text(text, None)
+    assert (t["27.03.19 10:58"].role, t["27.03.19 10:58"].value) == ("publication", dt(2019, 3, 27, 10, 58))
+    assert t["torsdag kveld"].value == date(2019, 3, 21)
+
+
+def test_stamp_is_not_the_end_when_the_fix_time_is_given():
+    text = ("Journalen var ute av drift fra i 07-tiden tirsdag morgen. Klokken 10.40 meldte "
+            "leverandøren at feilen var rettet. Oppdatering kl. 11.05: Alle systemer fungerer normalt.")
+    t = by_text(text)
+    assert t["fra i 07-tiden tirsdag morgen"].role == "start"
+    assert t["Klokken 10.40"].role == "end"
+    assert t["kl. 11.05"].role == "update"
+
+
+def test_stamp_announcing_the_fix_is_the_end_when_nothing_else_is():
+    t = by_text("Systemet har vært nede siden klokka 07.45.\nOppdatering kl. 09.10:\nSystemet er oppe igjen.")
+    assert t["siden klokka 07.45"].role == "start"
+    assert (t["kl. 09.10"].role, t["kl. 09.10"].value) == ("end", dt(2023, 3, 14, 9, 10))
+
+
+@pytest.mark.parametrize("text", [
+    "Journalsystemet vil være utilgjengelig lørdag fra klokka 22 til klokka 02 på grunn av planlagt vedlikehold.",
+    "Natt til sundag 19. mars mellom klokka 01 og 05 blir journalsystemet stengt for oppgradering.",
+    "– Vi har god kontroll, sa kommunikasjonssjef Kari Nordmann til avisa klokka 14.",
+    "Leverandøren forventer at systemet er oppe igjen innen klokka 16.",
+    "I fjor sviktet det samme systemet 3. mai klokka 10.",
+    "Klokka 12 var systemet fortsatt nede.",
+    "Direktøren orienterte styret på et møte klokka 18.",
+])
+def test_times_that_are_not_incident_times(text):
+    assert {t.role for t in find_times(text, TUE)} == {"other"}
+
+
+def test_mentions_point_into_the_text():
+    text = "Publisert 14.03.2023\nTorsdag kveld gikk nettet ned. Det var nede i to timer."
+    for t in find_times(text, None):
+        assert text[t.start_char:t.end_char] == t.text
+        assert t.text in t.sentence
+        assert 0 < t.confidence <= 1
+
+
+def test_without_publication_date_relative_days_stay_unknown():
+    t = by_text("Systemet gikk ned torsdag. Feilen ble rettet 9. mars 2023 klokka 12.", None)
+    assert t["torsdag"].value is None
+    assert t["9. mars 2023 klokka 12"].value == dt(2023, 3, 9, 12)
+
+
+# ------------------------------------------------------------------ incident window
+RADIOLOGY_NB = """Røntgensystemet ute av drift i Helse Nord
+Publisert 07.07.2022
+
+Torsdag morgen fra klokka 08.00 var det digitale røntgensystemet ved sykehusene i Helse Nord ute av drift. \
+Bilder kunne ikke vises, og flere undersøkelser ble flyttet.
+Oppdatering kl. 12.30: Leverandøren feilsøker fortsatt, og det finnes ingen estimert rettetid.
+Fredag 8. juli kl. 11.15 var feilen rettet, opplyser Helse Nord IKT. – Vi beklager, sa fagdirektøren klokka 13."""
+
+JOURNAL_NN = """Journalsystemet fall ut
+Måndag føremiddag fall journalsystemet ut ved fleire sjukehus på Vestlandet. Problema starta i 10-tida, \
+og dei tilsette gjekk over til papirrutinar. Drøye halvtimen seinare var systemet oppe att, opplyser \
+Helse Vest IKT.
+– Vi beklagar ulempene, seier kommunikasjonsrådgjevar Kari Prøve klokka 13.
+Oppdatering kl. 12.00: Alt fungerer som normalt."""
+
+NIGHT_NN = """IT-trøbbel ved Testfjord sjukehus
+
+Natt til fredag var IT-systema ved Testfjord sjukehus ute av drift i nokre timar. Årsaka var eit straumbrot.
+Neste oppgradering av systema er planlagd laurdag 18. mars mellom klokka 08 og 12.
+
+Ola Testmann
+17.03.23 09:12"""
+
+LIVE_NB = """Journalsystemet nede
+Publisert 05.01.2024
+
+Journalsystemet ved sykehusene i Testregionen har vært ustabilt siden i går kveld. Torsdag klokka 22.40 \
+gikk systemet helt ned, og sykehusene satte krisestab.
+Tidligere i uka var det også problemer, og 2. januar var systemet tregt i noen minutter.
+Oppdatering fredag 5. januar kl. 11.30: Leverandøren har funnet årsaken, men har ingen estimert rettetid.
+Oppdatering kl. 15.10: Systemet er oppe igjen og fungerer normalt."""
+
+NETWORK_NB = """Nettverksfeil ved Prøvestad sykehus
+Publisert 17.03.2023
+Torsdag morgen fikk sykehuset problemer med nettverket. Det var rundt klokken 08.00, ifølge sykehuset.
+Problemet var løst i 11-tiden."""
+
+LAB_NB = """Publisert 16.03.2023
+Laboratoriesystemet gikk ned klokka 13.05 torsdag og var ute av drift i fire timer."""
+
+PLANNED_NN = """Planlagt vedlikehald
+Publisert 02.05.2023
+Journalsystemet blir stengt for planlagt vedlikehald natt til sundag 7. mai mellom klokka 00 og 04."""
+
+
+@pytest.mark.parametrize("text, published, expected", [
+    (RADIOLOGY_NB, None,
+     ("2022-07-07T08:00:00+02:00", "minute", "2022-07-08T11:15:00+02:00", "minute")),
+    (JOURNAL_NN, date(2023, 3, 13),
+     ("2023-03-13T10:00:00+01:00", "approximate", "2023-03-13T10:30:00+01:00", "approximate")),
+    (NIGHT_NN, None, ("2023-03-17", "part-of-day", None, None)),
+    (LIVE_NB, None, ("2024-01-04T22:40:00+01:00", "minute", "2024-01-05T15:10:00+01:00", "minute")),
+    (NETWORK_NB, None,
+     ("2023-03-16T08:00:00+01:00", "approximate", "2023-03-16T11:00:00+01:00", "approximate")),
+    (LAB_NB, None, ("2023-03-16T13:05:00+01:00", "minute", "2023-03-16T17:05:00+01:00", "approximate")),
+    (PLANNED_NN, None, (None, None, None, None)),
+])
+def test_incident_window_on_articles(text, published, expected):
+    start, start_p, end, end_p = incident_window(find_times(text, published, "nb"))
+    iso = tuple(v.isoformat() if v is not None else None for v in (start, end))
+    assert (iso[0], start_p, iso[1], end_p) == expected
+
+
+def test_incident_window_prefers_the_precise_time_of_the_same_day():
+    t = find_times("Nettet gikk ned torsdag kveld. Feilen oppsto klokka 21.12.", date(2023, 3, 17))
+    assert incident_window(t)[:2] == (dt(2023, 3, 16, 21, 12), "minute")
+
+
+def test_incident_window_of_nothing():
+    assert incident_window([]) == (None, None, None, None)
