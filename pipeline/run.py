@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .gazetteer import DATA_DIR, load_gazetteer
-from .records import Article, Page, Report, Site
+from .records import Article, Page, Site
 from .settings import ROOT, Settings, resolve
 
 log = logging.getLogger(__name__)
@@ -148,22 +148,10 @@ def process_pages(store: Any, settings: Settings, stats: RunStats, progress: Pro
 
 
 def build_incidents(store: Any, settings: Settings) -> int:
-    """Recompute incidents from every outage article (deterministic) and sync the tables."""
-    from .incidents import merge
+    """Recompute incidents from every outage article and sync the incident tables."""
+    from .incident_store import rebuild_incidents
 
-    reports = [
-        Report(
-            article_id=r["id"], title=r["title"] or "", published=r["published"], status=r["status"],
-            start=r["start_time"] or r["start_date"], start_precision=r["start_precision"],
-            end=r["end_time"] or r["end_date"], end_precision=r["end_precision"],
-            systems=tuple(r["systems"] or ()), system_types=tuple(r["system_types"] or ()),
-            trusts=tuple(r["trusts"] or ()), signals=tuple(r["signals"] or ()), score=r["outage_score"] or 0.0,
-        )
-        for r in store.outage_reports()
-    ]
-    incidents = merge(reports, load_gazetteer(), settings.incidents.merge_gap_hours)
-    store.replace_incidents(incidents)
-    return len(incidents)
+    return rebuild_incidents(store.con, load_gazetteer(), settings.incidents.merge_gap_hours)
 
 
 def summarise(store: Any) -> dict[str, Any]:
@@ -187,29 +175,40 @@ def execute(settings: Settings, command: str, sites: Sequence[Site] | None = Non
             process: bool = True, reprocess: bool = False, allow_loopback: bool = False,
             progress: Progress = _no_progress) -> dict[str, Any]:
     """Run the batch (`run`, `crawl` or `process`) against settings.db and return its summary."""
-    from .store import Store, connect
+    from .errors import StorageError
+    from .store import Store, open_writer
 
     run_id = uuid.uuid4().hex[:16]
     stats = RunStats()
-    with connect(settings.db) as con:
-        store = Store(con)
-        store.start_run(run_id, command, code_version(settings.nlp.ner_model))
+    version = code_version(settings.nlp.ner_model)
+    gaz = load_gazetteer()
+    with open_writer(settings.db) as writer:
         try:
-            gaz = load_gazetteer()
-            store.upsert_trusts([(t.id, t.name, t.kind, t.region_id or None) for t in gaz.trusts.values()])
-            if sites:
-                store.upsert_sites(sites, {s.id: gaz.region_of(s.id) for s in sites})
-            if crawl and sites:
-                crawl_sites(store, run_id, sites, settings, stats, progress, allow_loopback)
-            if process:
-                langs = {s.id: s.lang for s in sites or ()}
-                process_pages(store, settings, stats, progress, reprocess, langs)
-                build_incidents(store, settings)
+            with writer.stage() as con:  # stage 1: bookkeeping and the crawl, published when done
+                store = Store(con)
+                store.start_run(run_id, command, version)
+                store.upsert_trusts([(t.id, t.name, t.kind, t.region_id or None) for t in gaz.trusts.values()])
+                if sites:
+                    store.upsert_sites(sites, {s.id: gaz.region_of(s.id) for s in sites})
+                if crawl and sites:
+                    crawl_sites(store, run_id, sites, settings, stats, progress, allow_loopback)
+            with writer.stage() as con:  # stage 2: extraction, NLP, incidents and the run's summary
+                store = Store(con)
+                if process:
+                    langs = {s.id: s.lang for s in sites or ()}
+                    process_pages(store, settings, stats, progress, reprocess, langs)
+                    build_incidents(store, settings)
+                summary = {"run_id": run_id, "command": command, "db": str(settings.db), **stats.as_dict(),
+                           **summarise(store)}
+                summary["status"] = "partial" if stats.site_failures else "ok"
+                store.finish_run(run_id, summary["status"], summary)
         except BaseException as exc:
-            store.finish_run(run_id, "failed", stats.as_dict(), error=f"{type(exc).__name__}: {exc}")
+            if isinstance(exc, StorageError):
+                raise  # the database itself is the problem: nothing more to write
+            try:
+                with writer.stage() as con:
+                    Store(con).finish_run(run_id, "failed", stats.as_dict(), error=f"{type(exc).__name__}: {exc}")
+            except Exception:  # the original error is what the user needs to see
+                log.warning("could not record the failed run %s", run_id)
             raise
-        summary = {"run_id": run_id, "command": command, "db": str(settings.db), **stats.as_dict(), **summarise(store)}
-        status = "partial" if stats.site_failures else "ok"
-        summary["status"] = status
-        store.finish_run(run_id, status, summary)
     return summary

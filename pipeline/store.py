@@ -11,8 +11,9 @@ from typing import Any
 
 import duckdb
 
+from . import dbfile
 from .errors import StorageError
-from .records import Contact, Facts, FetchResult, Incident, Page, Site
+from .records import Contact, Facts, FetchResult, Page, Site
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 _BLOCK = re.compile(r"^-- migration: (\d+)\s*$", re.M)
@@ -29,15 +30,17 @@ def latest_version() -> int:
     return migrations()[-1][0]
 
 
-def _open(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _open(path: Path, read_only: bool, shown: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file; `shown` is the name to use in messages (the published file, not the copy)."""
+    real, path = path, shown or path
     if read_only and not path.exists():
         raise StorageError(f"database {path} does not exist: run `python -m pipeline run --db {path}` first")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(real), read_only=read_only)
     except duckdb.IOException as exc:
-        msg = str(exc)
+        msg = str(exc).replace(str(real), str(path))
         if "lock" in msg.lower():
             raise StorageError(
                 f"database {path} is in use by another process: wait for it to finish or pass another --db"
@@ -79,23 +82,69 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
 
 
+def _check_readable(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    latest = latest_version()
+    try:
+        version = schema_version(con)
+    except duckdb.CatalogException:
+        raise StorageError(f"database {path} has no tracker schema: run `python -m pipeline run --db {path}`") from None
+    if version > latest:
+        raise StorageError(f"database {path} was written by a newer version of the pipeline: upgrade it")
+
+
+class Writer:
+    """The batch's hold on a database file: the writer lock, and stages that each work on a copy."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def stage(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A migrated connection to a private copy, published atomically when the stage ends.
+
+        On an error the committed work of the stage is still published (every batch is its own
+        transaction); when the copy cannot be closed cleanly it is discarded instead.
+        """
+        work = dbfile.start_copy(self.path)
+        try:
+            con = _open(work, read_only=False, shown=self.path)
+        except BaseException:
+            dbfile.discard(work)
+            raise
+        try:
+            con.execute("SET TimeZone = 'Europe/Oslo'")
+            migrate(con, self.path)
+            yield con
+        finally:
+            try:
+                con.execute("CHECKPOINT")
+                con.close()
+            except duckdb.Error:
+                dbfile.discard(work)
+                raise
+            dbfile.publish(work, self.path)
+
+
+@contextmanager
+def open_writer(path: str | Path) -> Iterator[Writer]:
+    """Take the writer lock of a database file for the length of a run."""
+    path = Path(path)
+    with dbfile.writer_lock(path):
+        yield Writer(path)
+
+
 @contextmanager
 def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the database file (migrated when writable); closed on exit."""
+    """A connection to the database file (a migrated, published stage when writable); closed on exit."""
     path = Path(path)
-    con = _open(path, read_only)
+    if not read_only:
+        with open_writer(path) as writer, writer.stage() as con:
+            yield con
+        return
+    con = _open(path, read_only=True)
     try:
         con.execute("SET TimeZone = 'Europe/Oslo'")  # timestamps read back in the trusts' local time
-        if read_only:
-            latest = latest_version()
-            try:
-                version = schema_version(con)
-            except duckdb.CatalogException:
-                raise StorageError(f"database {path} has no tracker schema: run `python -m pipeline run --db {path}`") from None
-            if version > latest:
-                raise StorageError(f"database {path} was written by a newer version of the pipeline: upgrade it")
-        else:
-            migrate(con, path)
+        _check_readable(con, path)
         yield con
     finally:
         con.close()
@@ -197,8 +246,8 @@ class Store:
         for facts, page_hash, contract in batch:
             a = facts.article
             ids.append(a.id)
-            st, sd = _split_time(facts.start)
-            et, ed = _split_time(facts.end)
+            st, sd = split_time(facts.start)
+            et, ed = split_time(facts.end)
             articles.append([
                 a.id, a.page_id, page_hash, a.url, a.site_id, a.title, a.text, a.published, a.updated, a.lang,
                 facts.is_outage, facts.outage_score, facts.status, st, sd, facts.start_precision, et, ed,
@@ -226,34 +275,6 @@ class Store:
             if contacts:
                 self.con.executemany("INSERT OR REPLACE INTO contacts VALUES (?,?,?,?,?,?,?,?,?,?)", contacts)
 
-    def outage_reports(self) -> list[dict[str, Any]]:
-        """Every outage article with the fields the incident merge needs."""
-        cur = self.con.execute("""
-            SELECT id, title, published, status, start_time, start_date, start_precision,
-                   end_time, end_date, end_precision, systems, system_types, trusts, signals, outage_score
-            FROM articles WHERE is_outage ORDER BY id""")
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
-
-    def replace_incidents(self, incidents: Sequence[Incident]) -> None:
-        """Make the incidents tables equal to `incidents` (rows already equal are left alone)."""
-        rows = [_incident_row(i) for i in incidents]
-        links = sorted({(i.id, a) for i in incidents for a in i.article_ids})
-        existing = {r[0]: list(r) for r in self.con.execute("SELECT * FROM incidents").fetchall()}
-        wanted = {r[0]: r for r in rows}
-        changed = [r for key, r in wanted.items() if not _same_row(r, existing.get(key))]
-        stale = [key for key in existing if key not in wanted]
-        old_links = set(self.con.execute("SELECT incident_id, article_id FROM incident_reports").fetchall())
-        with self.transaction():
-            for key in stale + [r[0] for r in changed]:
-                self.con.execute("DELETE FROM incidents WHERE id = ?", [key])
-            if changed:
-                self.con.executemany("INSERT INTO incidents VALUES (" + ",".join("?" * 18) + ")", changed)
-            if old_links != set(links):
-                self.con.execute("DELETE FROM incident_reports")
-                if links:
-                    self.con.executemany("INSERT INTO incident_reports VALUES (?, ?)", links)
-
     # -- runs ---------------------------------------------------------------------------
     def start_run(self, run_id: str, command: str, code_version: str) -> None:
         self.con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
@@ -274,20 +295,10 @@ class Store:
         return self.con.execute(sql, list(params)).fetchone()[0]
 
 
-def _split_time(value: datetime | date | None) -> tuple[datetime | None, date | None]:
+def split_time(value: datetime | date | None) -> tuple[datetime | None, date | None]:
     if isinstance(value, datetime):
         return value, value.date()
     return None, value
-
-
-def _same_row(row: list[Any], stored: list[Any] | None) -> bool:
-    return stored is not None and all(_same(n, s) for n, s in zip(row, stored, strict=True))
-
-
-def _same(new: Any, stored: Any) -> bool:
-    if isinstance(new, float) and isinstance(stored, float):
-        return abs(new - stored) < 1e-9
-    return new == stored
 
 
 def contact_id(article_id: str, contact: Contact, index: int) -> str:
@@ -295,11 +306,3 @@ def contact_id(article_id: str, contact: Contact, index: int) -> str:
 
     key = f"{article_id}|{contact.name}|{contact.email}|{contact.phone}|{index}"
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
-
-
-def _incident_row(i: Incident) -> list[Any]:
-    st, sd = _split_time(i.start)
-    et, ed = _split_time(i.end)
-    return [i.id, i.title, st, sd, i.start_precision, et, ed, i.end_precision, i.duration_minutes, i.status,
-            list(i.systems), list(i.system_types), list(i.trusts), list(i.regions), list(i.signals),
-            len(i.article_ids), i.first_published, i.confidence]

@@ -55,26 +55,55 @@ def test_not_a_database_is_a_one_line_error(tmp_path):
     assert path.read_text().startswith("this is not a database")  # nothing overwritten
 
 
-def test_database_locked_by_another_process(tmp_path):
+def test_second_writer_is_refused_at_once(tmp_path):
+    from pipeline.errors import LockError
+    from pipeline.store import open_writer
+
     path = tmp_path / "locked.duckdb"
-    with connect(path):
+    with open_writer(path):
+        with pytest.raises(LockError, match="another run is writing") as info:
+            with connect(path):
+                pass
+    assert info.value.exit_code == 6
+    with connect(path):  # released
         pass
-    holder = subprocess.Popen(
+
+
+def test_open_raw_reader_does_not_block_the_writer(tmp_path):
+    path = tmp_path / "shared.duckdb"
+    with connect(path) as con:
+        con.execute("INSERT INTO trusts VALUES ('unn', 'UNN', 'HF', 'helse-nord-rhf')")
+    reader = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
-            import duckdb, sys, time
-            con = duckdb.connect({str(path)!r})
-            print("ready", flush=True)
+            import duckdb, sys
+            con = duckdb.connect({str(path)!r}, read_only=True)
+            print(con.execute("SELECT count(*) FROM trusts").fetchone()[0], flush=True)
             sys.stdin.readline()
+            print(con.execute("SELECT count(*) FROM trusts").fetchone()[0], flush=True)
         """)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     try:
-        assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(StorageError, match="in use by another process"):
-            with connect(path):
-                pass
+        assert reader.stdout.readline().strip() == "1"
+        with connect(path) as con:  # the batch writes while the reader holds the file open
+            con.execute("INSERT INTO trusts VALUES ('ous', 'OUS', 'HF', 'helse-sor-ost-rhf')")
+        out, _ = reader.communicate("\n", timeout=30)
+        assert out.strip() == "1"  # the open reader keeps its consistent view
     finally:
-        holder.communicate("\n", timeout=30)
+        reader.kill()
+    with connect(path, read_only=True) as con:  # the next connection sees the new data
+        assert con.execute("SELECT count(*) FROM trusts").fetchone()[0] == 2
+
+
+def test_failed_stage_keeps_committed_work_and_leaves_no_copies(tmp_path):
+    path = tmp_path / "a.duckdb"
+    with pytest.raises(RuntimeError):
+        with connect(path) as con:
+            con.execute("INSERT INTO trusts VALUES ('unn', 'UNN', 'HF', 'helse-nord-rhf')")
+            raise RuntimeError("boom")
+    with connect(path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM trusts").fetchone()[0] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.duckdb", "a.duckdb.lock"]
 
 
 def test_missing_database_for_readers(tmp_path):

@@ -217,7 +217,8 @@ def test_relative_end_without_length_is_a_marker():
     ("Systemet var nede i fire timer.", 240),
     ("Systemet låg nede i nokre timar.", None),
     ("Journalen var utilgjengelig i opp mot tre timer.", 180),
-    ("Nettet var borte i fem-seks minutt.", 6),  # a range: the upper bound
+    ("Nettet var nede i fem-seks minutt.", 5),  # a range: the lower bound
+    ("Systemet var i praksis nede i en time og førti minutter.", 100),
     ("IT-systema var ute av drift i to døgn.", 2880),
     ("Feilen varte halvannen time.", 90),
 ])
@@ -370,7 +371,7 @@ Journalsystemet blir stengt for planlagt vedlikehald natt til sundag 7. mai mell
      ("2022-07-07T08:00:00+02:00", "minute", "2022-07-08T11:15:00+02:00", "minute")),
     (JOURNAL_NN, date(2023, 3, 13),
      ("2023-03-13T10:00:00+01:00", "approximate", "2023-03-13T10:30:00+01:00", "approximate")),
-    (NIGHT_NN, None, ("2023-03-17", "part-of-day", None, None)),
+    (NIGHT_NN, None, ("2023-03-17", "part-of-day", "2023-03-17", "day")),  # vague end: the day only
     (LIVE_NB, None, ("2024-01-04T22:40:00+01:00", "minute", "2024-01-05T15:10:00+01:00", "minute")),
     (NETWORK_NB, None,
      ("2023-03-16T08:00:00+01:00", "approximate", "2023-03-16T11:00:00+01:00", "approximate")),

@@ -24,6 +24,9 @@ _NEGATION = re.compile(r"\b(ikke|ikkje|ingen|uten|utan)\b[^.]{0,40}\b(berørt|be
 _HOSPITAL_WORD = re.compile(r"\b(sykehus\w*|sjukehus\w*|klinikk\w*|hospital\w*)\b", re.I)
 _CONTACT_LINE = re.compile(r"(@|\btelefon\b|\btlf\b|\bmobil\b|kontaktperson|pressevakt|mediekontakt|mediesid|pressekontakt)", re.I)
 # Infrastructure types recorded as the failing component when an application is named too.
+_SERVICE_PAGE = re.compile(r"\bSist oppdatert\b")
+_PUBLISHED = re.compile(r"\bPublisert\b")
+_TEASER = re.compile(r"\b(Les (hele )?saken|Les meir|Les mer|Les heile saka)\b", re.I)
 _INFRA_IDS = {"infra-storage", "infra-network", "infra-power", "infra-it-general", "helsenettet"}
 _APP_TYPES = {"EPJ", "RIS/PACS", "LAB", "MEDICATION", "SURGERY", "EMERGENCY", "NATIONAL", "EMAIL", "TELEPHONY"}
 _WEIGHTS = {
@@ -88,6 +91,10 @@ def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
         z -= 1.5  # the outage is not what the article is about (topic pages, service pages)
     if not has_it:
         z -= 2.0  # readiness or impact words alone are not an IT outage
+    if _SERVICE_PAGE.search(doc.text) and not _PUBLISHED.search(doc.text):
+        z -= 1.5  # only "Sist oppdatert": a service or topic page, not a news item
+    if len(_TEASER.findall(doc.text)) >= 1 and len(sents) > 8:
+        z -= 1.0  # "Les saken ...": a listing of teasers
     score = 1 / (1 + math.exp(-z))
     return round(score, 3), tuple(sorted(total))
 

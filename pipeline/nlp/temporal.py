@@ -79,12 +79,7 @@ def _offset(anchor: Draft, d: Draft) -> tuple[datetime | date | None, str]:
     if isinstance(anchor.value, datetime):
         exact = anchor.precision == "minute" and not d.approx
         return add_minutes(anchor.value, d.minutes), "minute" if exact else "approximate"
-    days, rest = divmod(d.minutes, 1440)
-    if rest == 0:
-        return anchor.value + timedelta(days=days), "day"
-    if days == 0 and d.minutes <= 360 and anchor.pod not in ("kveld", "natt"):
-        return anchor.value, "day"  # a few hours after a morning/daytime start: same day
-    return None, d.precision
+    return anchor.value + timedelta(days=d.minutes // 1440), "day"  # counted from a day: a day
 
 
 def _relative_values(drafts: list[Draft]) -> None:
@@ -125,12 +120,14 @@ def _promote_fix_stamp(drafts: list[Draft], of_stamp: dict[int, Stamp]) -> None:
 
 
 def _join_part_of_day(drafts: list[Draft]) -> None:
-    """A cue-less clock time inside a start/end part of day ("torsdag morgen" + "klokka 08") joins it."""
+    """A cue-less clock time inside a start/end part of day of the same or the previous sentence
+    ("Torsdag morgen gikk nettet ned. Det var rundt klokken 08.00.") takes its role."""
     pods = [d for d in drafts if d.kind == "date" and d.role in ("start", "end") and d.pod and d.value]
     for d in drafts:
         if not (d.kind == "clock" and d.cue_free and isinstance(d.value, datetime)):
             continue
-        for p in sorted(pods, key=lambda p: (p.start > d.start, abs(p.start - d.start))):
+        near = [p for p in pods if 0 <= d.sent - p.sent <= 1]
+        for p in sorted(near, key=lambda p: abs(p.start - d.start)):
             lo, hi = POD_HOURS[p.pod]  # type: ignore[index]
             if p.value == d.value.date() and lo <= d.value.hour < hi:
                 d.role, d.confidence = p.role, 0.6
@@ -180,8 +177,19 @@ def incident_window(
     end = _pick(ends, first=False)
     s_val, s_prec = (start.value, start.precision) if start else (None, None)
     e_val, e_prec = (end.value, end.precision) if end else (None, None)
-    if end is None and isinstance(s_val, datetime):
-        length = next((t.duration_minutes for t in times if t.role == "duration" and t.duration_minutes), None)
-        if length:
-            e_val, e_prec = add_minutes(s_val, length), "approximate"
+    if end is None and s_val is not None:
+        e_val, e_prec = _implied_end(times, s_val)
     return s_val, s_prec, e_val, e_prec
+
+
+def _implied_end(times: Sequence[TimeMention], start: datetime | date) -> tuple[datetime | date | None, str | None]:
+    """End from a duration, or only the day for a vague end ("etter kort tid", "nokre timar")."""
+    lengths = [t.duration_minutes for t in times if t.role == "duration"]
+    exact = next((n for n in lengths if n), None)
+    if exact and isinstance(start, datetime):
+        return add_minutes(start, exact), "approximate"
+    if exact:
+        return day_of(start) + timedelta(days=exact // 1440), "day"
+    if lengths or any(t.role == "end" and t.value is None for t in times):
+        return day_of(start), "day"
+    return None, None

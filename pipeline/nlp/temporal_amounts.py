@@ -20,6 +20,7 @@ class AmountAtom:
     kind: str  # "relative" | "duration" | "marker"
     minutes: int | None
     approx: bool
+    lasted: bool = False  # "varte fire timer": the length of something, not an offset
 
 
 
@@ -36,9 +37,9 @@ class Claims:
         self.spans.append((s, e))
 
 
-_QTY = rf"(?:\d+(?:,\d+)?|{alt(NUMBER_WORDS)})"
+_QTY = rf"(?:\d+(?:,\d+|\.\d{{1,2}}(?!\d))?|{alt(NUMBER_WORDS)})"
 _UNIT = "|".join(f"(?P<u{i}>{rx})" for i, (rx, _) in enumerate(UNITS))
-_AMOUNT = re.compile(rf"""(?<!\w)
+_AMOUNT = re.compile(rf"""(?<![\w.,])
     (?P<pre>(?:{alt(DURATION_BEFORE + ('etter', 'for'))})\s+)?
     (?:(?P<mod>{alt(APPROX_AMOUNT)})\s+)?
     (?:(?P<vague>{alt(VAGUE_AMOUNTS)})\s+
@@ -46,6 +47,7 @@ _AMOUNT = re.compile(rf"""(?<!\w)
     (?:(?P<mod2>drøy|drøye|drøyt|knapp|knappe|snau|snaue|god|gode|vel)\s+)?
     (?P<half>halv\s+)?
     (?:{_UNIT})(?!\w)
+    (?P<extra>\s+og\s+(?P<qty3>{_QTY})\s+(?:minutt(?:er|ar|a)?|min\b\.?))?
     (?P<post>\s+(?:{alt(RELATIVE_AFTER + ('lang', 'lange', 'langt', 'siden', 'sidan'))})(?!\w))?""", I | X)
 _MARKER = re.compile(rf"(?<!\w)(?:{alt(MARKER_PHRASES)})(?!\w)", I)
 _RATE_AFTER = re.compile(r"\s+i\s+(?:døgnet|uka|veka|året|timen)\b", I)
@@ -62,9 +64,9 @@ def _amount(m: re.Match, text: str) -> AmountAtom | None:
     per = UNITS[unit][1]
     pre = " ".join((m["pre"] or "").lower().split())
     post = " ".join((m["post"] or "").lower().split())
-    if m["qty"]:
-        qty = _number(m["qty2"] or m["qty"]) + (0.5 if m["andhalf"] else 0)
-        minutes: int | None = round(qty * per * (0.5 if m["half"] else 1))
+    if m["qty"]:  # a range ("fem-seks minutt") counts from its lower bound
+        qty = _number(m["qty"]) + (0.5 if m["andhalf"] else 0)
+        minutes: int | None = round(qty * per * (0.5 if m["half"] else 1) + (_number(m["qty3"]) if m["extra"] else 0))
     elif m["vague"]:
         minutes = None
     elif m["half"] or (per == 30 and (m["mod"] or m["mod2"])):
@@ -75,10 +77,12 @@ def _amount(m: re.Match, text: str) -> AmountAtom | None:
     if post in ("siden", "sidan") or pre == "for" or _RATE_AFTER.match(text, m.end()):
         return None
     if post in RELATIVE_AFTER or pre == "etter":
-        end = m.end() if post else m.end("u%d" % unit)
+        end = m.end() if post else m.end("extra") if m["extra"] else m.end(f"u{unit}")
         return AmountAtom(m.start(), end, "relative", minutes, approx)
+    if not (pre or m["mod"] or post) and re.match(r"\s+for\b", text[m.end():]):
+        return None  # "ein dag for seint"
     if pre or m["mod"] or post or m["qty"]:
-        return AmountAtom(m.start(), m.end(), "duration", minutes, approx)
+        return AmountAtom(m.start(), m.end(), "duration", minutes, approx, pre.startswith(("var", "pågi", "pågj")))
     return AmountAtom(m.start(), m.end(), "duration", minutes, approx) if m["vague"] else None
 
 

@@ -33,7 +33,7 @@ class Draft:
     value: datetime | date | None
     precision: str
     pod: str | None = None
-    direction: str = ""  # "from" | "since" | "to" | "deadline" | "" (cue word before it)
+    direction: str = ""  # "from" | "since" | "to" | "deadline" | "lasted" | "" (cue word before it)
     side: str = ""  # "from" | "to": an end of an explicit interval
     source: str = ""  # where the day came from: "explicit" | "sentence" | "context" | "publication"
     minutes: int | None = None  # offset of a relative time, length of a duration
@@ -180,19 +180,32 @@ class _Timeline:
 
 def _date_anchors(at: Atoms, ref: date | None, info: SentenceInfo, line: _Timeline
                   ) -> tuple[dict[int, _Anchor | None], dict[int, str], dict[int, bool]]:
-    """Anchor, day source and weekday conflict of each date atom of a sentence (by atom id)."""
-    days = {id(a): resolve_day(a, ref, info.forward) for a in at.dates}
+    """Anchor, day source and weekday conflict of each date atom of a sentence (by atom id).
+
+    Update stamps come after the publication: their weekdays resolve forwards, and "i dag" in a
+    stamp sentence is the stamp's own day.
+    """
+    forward = info.forward or info.stamp
+    days = {id(a): resolve_day(a, ref, forward) for a in at.dates if a.rel_days is None}
+    if info.stamp:
+        own = next((days[id(a)][0] for a in at.dates if id(a) in days and days[id(a)][0]), None)
+        local = own or (line.stamps.day if line.stamps else ref)
+    else:
+        local = ref
+    days.update({id(a): resolve_day(a, local, forward) for a in at.dates if a.rel_days is not None})
     anchors: dict[int, _Anchor | None] = {}
     sources: dict[int, str] = {}
     for a in at.dates:
         day, sources[id(a)] = days[id(a)][0], "explicit"
         if day is None and a.pod and a.day is None and a.weekday is None and a.rel_days is None:
-            own = next((b for b in at.dates if b is not a and days[id(b)][0]), None)
-            if own is not None:
-                day, sources[id(a)] = days[id(own)][0], "sentence"
+            other = next((b for b in at.dates if b is not a and days[id(b)][0]), None)
+            if other is not None:
+                day, sources[id(a)] = days[id(other)][0], "sentence"
             else:
                 fallback, sources[id(a)] = line.fallback(info.stamp)
                 day = fallback.day if fallback else None
+        if day is not None and a.shift:
+            day += timedelta(days=a.shift)
         anchors[id(a)] = _Anchor(day, a.pod, a.night) if day else None
     return anchors, sources, {k: v[1] for k, v in days.items()}
 
@@ -241,13 +254,15 @@ def build_drafts(text: str, sents: list[tuple[int, int]], atoms: list[Atoms], re
             anchor = anchors[id(a)]
             if not a.used:
                 drafts.append(Draft(a.start, a.end, i, "date", anchor.day if anchor else None,
-                                    "part-of-day" if a.pod else "day", pod=a.pod, source=sources[id(a)],
+                                    "part-of-day" if a.pod and a.pod != "dag" else "day", pod=a.pod,
+                                    source=sources[id(a)],
                                     conflict=conflicts[id(a)], direction=_date_direction(text, a.start)))
             if anchor is not None and sources[id(a)] == "explicit":
                 line.note(anchor, info)
         for m in at.amounts:
             precision = "duration" if m.kind == "duration" else "approximate" if m.approx else "minute"
-            drafts.append(Draft(m.start, m.end, i, m.kind, None, precision, minutes=m.minutes, approx=m.approx))
+            drafts.append(Draft(m.start, m.end, i, m.kind, None, precision, minutes=m.minutes, approx=m.approx,
+                                direction="lasted" if m.lasted else ""))
     drafts.sort(key=lambda d: d.start)
     return drafts
 

@@ -32,7 +32,13 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
         "lå nede", "låg nede", "var nede", "gikk i stå", "gjekk i stå", "mistet", "mista",
         "uplanlagt", "uplanlagd", "uplanlagte", "meldte om", "melde om", "varslet om", "varsla om",
         "fikk melding om", "fekk melding om", "feil på", "feil i", "feil med", "problemer", "problema",
-        "problemene", "trøbbel", "ute av drift",
+        "problemene", "trøbbel", "ute av drift", "ikke åpnet", "ikkje opna", "fikk ikke", "fekk ikkje",
+        "kunne ikke", "kunne ikkje", "ikke logge", "ikkje logge", "ikke fått", "ikkje fått", "kom ikke",
+        "kom ikkje", "ikke svar", "ikkje svar", "vanskelig å nå", "vanskelige å nå", "vanskeleg å nå",
+        "vanskelege å nå", "kutta", "kuttet", "lynnedslag", "lynnedslaget", "slo ned", "øydela", "ødela",
+        "fekk skade", "fikk skade", "straumbrot", "straumbrotet", "strømbrudd", "strømbruddet", "kabelbrot",
+        "kabelbrotet", "kabelbrudd", "utan straum", "uten strøm", "gikk strømmen", "gjekk straumen",
+        "ramma", "rammet", "råka", "mista sambandet", "mistet forbindelsen",
     ),
     # the outage ended
     "end": (
@@ -42,19 +48,29 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
         "verkar att", "kom tilbake", "kom opp igjen", "kom opp att", "er tilbake", "var tilbake",
         "normalisert", "friskmeldt", "friskmeldte", "avblåst", "avblåste", "på plass igjen",
         "stabil igjen", "omstart", "omstartet", "restartet", "var over", "er over", "åpnet igjen",
-        "opna att",
+        "opna att", "fungert normalt", "fungert som normalt", "fungert igjen", "fungert att", "vore i drift",
+        "vært i drift", "virket normalt", "fikk kontroll", "fekk kontroll", "under kontroll",
+        "stabilt igjen", "stabilt att", "stabil att", "stabile igjen", "stabile att", "kom i gang igjen",
+        "kom i gang att", "normal igjen", "normal att", "normalt igjen", "normalt att", "normale igjen",
+        "normale att", "igjen var i drift", "igjen er i drift", "att var i drift", "igjen i drift",
+        "att i drift", "igjen mulig", "att mogleg", "mulig igjen", "mogleg att", "vore stabile",
+        "vært stabile", "vore stabilt", "vært stabilt",
     ),
     # still going on at that time: a status time, not the start
     "ongoing": (
         "fortsatt", "framleis", "fremdeles", "ennå", "enno", "stadig", "per nå", "foreløpig", "førebels",
         "pågår", "ikke løst", "ikkje løyst", "ikke rettet", "ikkje retta", "ikke oppe", "ikkje oppe",
     ),
-    # planned work and future tense: the time is not an incident time
+    # planned work: competes with the outage words for the nearest time
     "planned": (
         "planlagt", "planlagd", "planlagde", "planlagte", "vedlikehold", "vedlikehald", "vedlikeholdet",
-        "vedlikehaldet", "vil være", "vil vere", "vil bli", "vil", "skal", "kommer til å", "kjem til å",
-        "blir stengt", "blir stengd", "vert stengt", "vert stengd", "stenges", "stengast", "i morgen",
-        "i morgon", "neste", "kommende", "kommande", "oppgraderes", "oppgraderast", "blir oppgradert",
+        "vedlikehaldet",
+    ),
+    # future tense: no time of the clause is an incident time
+    "future": (
+        "vil være", "vil vere", "vil bli", "vil", "skal", "kommer til å", "kjem til å", "blir stengt",
+        "blir stengd", "vert stengt", "vert stengd", "stenges", "stengast", "i morgen", "i morgon",
+        "neste", "kommende", "kommande", "oppgraderes", "oppgraderast", "blir oppgradert",
         "vert oppgradert",
     ),
     # repair estimates and deadlines
@@ -62,7 +78,7 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
         "forventer", "forventar", "forventa", "forventes", "forventast", "forventet at", "forventning",
         "venter at", "ventar at", "ventet at", "venta at", "er ventet", "er venta", "regner med",
         "reknar med", "estimert", "estimat", "estimert rettetid", "anslått", "anslag", "håper", "håpar",
-        "prognose", "innen", "innan", "i løpet av", "tidligst", "tidlegast", "senest", "seinast",
+        "prognose", "innen", "innan", "tidligst", "tidlegast", "senest", "seinast",
         "etter planen",
     ),
     # when someone spoke or wrote (the time is the statement's, unless it reports the fix)
@@ -83,19 +99,26 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
     # other events in the same clause: meetings, waiting and opening times
     "aside": (
         "møte", "møtet", "styremøte", "ventetid", "ventetida", "ventetiden", "ventet", "venta",
-        "åpningstid", "åpningstider", "opningstid", "besøkstid",
+        "åpningstid", "åpningstider", "opningstid", "besøkstid", "ble stilt", "vart stilt",
+        "stilt tilbake", "stilt fram", "tidsomstilling", "tidsomstillinga", "stilles", "stillast",
     ),
     # longer phrases that only shield a shorter cue ("skal ha" = reportedly, not future)
     "neutral": ("skal ha", "skal visstnok", "vil ha", "ikke planlagt", "ikkje planlagd"),
 }
 # Particle verbs split by the subject after a fronted time ("Torsdag kveld gikk systemet ned").
-_GAP = r"\s+(?:[\w-]+\s+){1,3}?"
+_GAP = r"\s+(?:[\w,-]+\s+){1,8}?"
+_GAP0 = r"\s+(?:[\w-]+\s+){0,4}?"
 SPLIT_CUES: tuple[tuple[str, str], ...] = (
     (rf"\b(?:gikk|gjekk|går|falt|fall|fell|faller|datt|detta){_GAP}(?:ned|ut)\b", "start"),
-    (rf"\b(?:kom|kjem|var|er|ble|vart|blei){_GAP}(?:opp\s+(?:igjen|att)|tilbake\s+i\s+drift)\b", "end"),
+    (rf"\b(?:sluttet|slutta|slutter|sluttar){_GAP}å\s+(?:virke|verke|fungere|svare)\b", "start"),
+    (rf"\b(?:kom|kjem|var|er|ble|vart|blei){_GAP}(?:opp\s+(?:igjen|att)|tilbake)\b", "end"),
     (rf"\b(?:fungerte|fungerer|virket|verka|verkar){_GAP}(?:igjen|att|som\s+normalt)\b", "end"),
+    (rf"\b(?:startet|starta){_GAP0}på\s+nytt\b", "end"),
+    (rf"\b(?:mulig|mogleg|mogeleg|kunne|kan|fikk|fekk){_GAP0}(?:igjen|att)\b", "end"),
+    (rf"\b(?:blir|vert|vil\s+bli){_GAP0}(?:stengt|stengd|oppgradert|utilgjengelig|utilgjengeleg|nede)\b",
+     "future"),
 )
-OVERRIDES = frozenset({"planned", "estimate", "aside", "past", "not_outage"})
+OVERRIDES = frozenset({"future", "estimate", "aside", "past", "not_outage"})
 COMPETING = frozenset({"start", "end", "ongoing"})
 
 
@@ -162,19 +185,22 @@ def find_cues(text: str, start: int, end: int) -> list[Cue]:
 
 def future_sentence(cues: list[Cue]) -> bool:
     """Whether a sentence speaks of planned or expected times (weekdays then resolve forwards)."""
-    return any(c.cat in ("planned", "estimate") for c in cues)
+    cats = {c.cat for c in cues}
+    return bool(cats & {"future", "estimate"}) or ("planned" in cats and not cats & {"start", "end"})
 
 
 def isolated_sentence(cues: list[Cue]) -> bool:
     """Whether a sentence is about another or a future event (its dates anchor nothing later)."""
-    return any(c.cat in ("planned", "estimate", "past") for c in cues)
+    return future_sentence(cues) or any(c.cat == "past" for c in cues)
 
 
 # ---------------------------------------------------------------- stamps and bylines
 _STAMP = re.compile(
     r"^[\W_]{0,3}(?P<kw>sist\s+oppdatert|først\s+publisert|sist\s+endret|publisert|oppdatert"
     r"|oppdatering(?:ar|er)?|endret|korrigert|siste\s+nytt|update|updated)\b[\s:]*", re.I)
-_LIVE = re.compile(r"^[\W_]{0,3}(?:kl\.?|klokka|klokken)?\s*\d{1,2}[.:]\d{2}\s*(?=:(?!\d))", re.I)
+_LIVE = re.compile(  # live-blog and agency ticker stamps: "Kl. 14.18:", "(NTB) 17:40:"
+    r"^[\W_]{0,3}(?:\(?[A-ZÆØÅ]{2,6}\)?\s*[-–]?\s*)?(?:kl\.?|klokka|klokken)?\s*\d{1,2}[.:]\d{2}\s*(?=:(?!\d))",
+    re.I)
 _COLON = re.compile(r":(?!\d)")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)|(?<![\d.])\d{1,2}\.\d{1,2}\.\d{2}(?![\d.])")
 _NUMERIC_DATE = re.compile(r"(?<![\d.])\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})(?![\d])|(?<!\d)20\d{2}-\d{2}-\d{2}")
@@ -224,7 +250,7 @@ def find_stamps(text: str, sents: list[tuple[int, int]]) -> dict[int, Stamp]:
 
 # ---------------------------------------------------------------- roles
 def _nearest(d: Draft, cues: list[Cue]) -> str | None:
-    competing = [c for c in cues if c.cat in COMPETING]
+    competing = [c for c in cues if c.cat in COMPETING or c.cat == "planned"]
     if not competing:
         return None
     best = min(competing, key=lambda c: max(0, c.start - d.end, d.start - c.end))
@@ -239,16 +265,18 @@ def decide(d: Draft, clause: list[Cue], sentence: list[Cue]) -> tuple[str, float
         return "other", 0.85, False
     if "speech" in cats and "end" not in cats:
         return "other", 0.8, False
-    if d.kind == "duration":
-        return "duration", 0.9 if cats & COMPETING else 0.7, False
+    near = _nearest(d, clause) or _nearest(d, sentence)
+    if near == "planned":
+        return "other", 0.8, False
+    if d.kind == "duration":  # the outage's length only next to outage words or "varte"
+        return ("duration", 0.9, False) if cats & COMPETING or d.direction == "lasted" else ("other", 0.6, True)
     sure = 0.9 if cats & COMPETING else 0.6
-    if d.side == "from" or d.direction == "since":
+    if d.side == "from":
         return "start", sure, False
     if d.side == "to" or d.direction == "to":
         return "end", sure, False
-    if d.direction == "from":
+    if d.direction in ("from", "since"):  # "oppe igjen fra klokka 12", "fungert normalt sidan 15.30"
         return ("end" if "end" in cats and "start" not in cats else "start"), sure, False
-    near = _nearest(d, clause) or _nearest(d, sentence)
     if near == "start":
         return "start", 0.85, False
     if near == "end":

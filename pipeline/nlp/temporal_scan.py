@@ -27,6 +27,7 @@ class DateAtom:
     rel_days: int | None = None
     pod: str | None = None  # canonical part of day
     night: str = ""  # "til": the night ending on the day; "etter": the night after it
+    shift: int = 0  # days after the anchor day ("etter midnatt")
     used: bool = False
 
 
@@ -114,8 +115,14 @@ _REL_DAYS = {"forgårs": -2, "forgår": -2, "går": -1, "gær": -1, "dag": 0, "m
              "overmorgen": 2, "overmorgon": 2}
 _POD_TODAY = re.compile(
     r"(?<!\w)i\s+(?P<pod>natt|kveld|ettermiddag|formiddag|føremiddag|morges|morgos)(?!\w)(?!\s+til\b)", I)
-_POD_ALONE = re.compile(rf"""(?<!\w)(?:(?:tidlig|tidleg|sent|seint|langt|først|sist|midt)\s+)?
-    (?:på|om|utpå|ut\s+på|i\s+løpet\s+av)\s+(?P<pod>{_POD})(?!\w)""", I | X)
+_ALONE_POD = {**PARTS_OF_DAY, "dag": "dag", "dagen": "dag"}
+_POD_ALONE = re.compile(rf"""(?<!\w)(?:(?:tidlig|tidleg|tidligere|tidlegare|sent|seint|seinare|senere|langt|først|sist
+      |midt)\s+)?
+    (?:(?:på|om|utpå|ut\s+på|utover|ut\s+over|i\s+løpet\s+av|samme|same|før|mot|gjennom)\s+
+      |(?<=siden\s)|(?<=sidan\s)|(?<=fra\s)|(?<=frå\s))
+    (?P<pod>{alt(_ALONE_POD)})(?!\w)""", I | X)
+_MIDNIGHT = re.compile(r"(?<!\w)(?:(?:like|rett|litt|kort|straks)\s+)?(?P<rel>før|etter|over|ved|rundt|kring|omkring)"
+                       r"\s+midnatt(?!\w)", I)
 _NIGHT_TIL = re.compile(r"(?:\bi\s+)?\bnatt(?:a|en)?\s+til\s+$", I)
 _POD_WORD = {**PARTS_OF_DAY, "morges": "morgen", "morgos": "morgen", "tidlig": "morgen", "tidleg": "morgen"}
 
@@ -167,8 +174,11 @@ def _scan_dates(text: str, s: int, e: int, claims: Claims) -> list[DateAtom]:
         pod = PARTS_OF_DAY.get((m["podc"] or m["pod"] or "").lower())
         add(DateAtom(m.start(), m.end(), weekday=WEEKDAYS[m["wd"].lower()], wd_mode=mode, pod=pod,
                      night="etter" if pod == "natt" else ""))
+    for m in _MIDNIGHT.finditer(text, s, e):  # before midnight: that evening; after: the next night
+        before = m["rel"].lower() == "før"
+        add(DateAtom(m.start(), m.end(), pod="kveld" if before else "natt", shift=0 if before else 1))
     for m in _POD_ALONE.finditer(text, s, e):
-        add(DateAtom(m.start(), m.end(), pod=PARTS_OF_DAY[m["pod"].lower()]))
+        add(DateAtom(m.start(), m.end(), pod=_ALONE_POD[m["pod"].lower()]))
     atoms.sort(key=lambda a: a.start)
     return _merge_dates(text, atoms)
 
@@ -190,7 +200,7 @@ def _merge_dates(text: str, atoms: list[DateAtom]) -> list[DateAtom]:
                 merged[-1] = a
                 continue
             if a.pod and a.day is None and a.weekday is None and a.rel_days is None and not prev.pod:
-                prev.end, prev.pod = a.end, a.pod
+                prev.end, prev.pod, prev.shift = a.end, a.pod, a.shift
                 continue
         merged.append(a)
     return merged
