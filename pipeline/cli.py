@@ -32,6 +32,11 @@ def json_option(f: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")(f)
 
 
+def since_option(f: Callable) -> Callable:
+    return click.option("--since", "since", default=None, metavar="YYYY-MM-DD",
+                        help="Limit a backfill: stop paging back past articles published before this date.")(f)
+
+
 def config_option(f: Callable) -> Callable:
     return click.option("--config", "config", default=None, metavar="SITES.toml",
                         help="Sites to crawl (e.g. sites.toml for the real sites); default: the bundled sample site.")(f)
@@ -105,7 +110,8 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
     median = summary["median_duration_minutes"]
     click.echo(
         f"pages fetched {summary['pages_fetched']} (not modified {summary['pages_not_modified']}, "
-        f"failed {summary['pages_failed']}, without text {summary['pages_without_text']})\n"
+        f"not due for a re-check {summary['pages_not_due']}, failed {summary['pages_failed']}, "
+        f"without text {summary['pages_without_text']})\n"
         f"articles {summary['articles']} (processed now {summary['articles_processed']}), "
         f"outage articles {summary['outage_articles']}\n"
         f"incidents {summary['incidents']}: {regions}\n"
@@ -117,27 +123,29 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
 @cli.command("run")
 @db_option
 @config_option
+@since_option
 @json_option
 @click.pass_context
-def run_cmd(ctx: click.Context, db: str | None, config: str | None, as_json: bool) -> None:
+def run_cmd(ctx: click.Context, db: str | None, config: str | None, since: str | None, as_json: bool) -> None:
     """Crawl, extract, annotate, merge and load everything.
 
     Example: python -m pipeline run --db data/incidents.duckdb
     """
-    _batch(ctx, "run", db, config, as_json)
+    _batch(ctx, "run", db, config, as_json, since=_parse_date(since, "--since"))
 
 
 @cli.command("crawl")
 @db_option
 @config_option
+@since_option
 @json_option
 @click.pass_context
-def crawl_cmd(ctx: click.Context, db: str | None, config: str | None, as_json: bool) -> None:
+def crawl_cmd(ctx: click.Context, db: str | None, config: str | None, since: str | None, as_json: bool) -> None:
     """Fetch only: store raw HTML of new and changed pages.
 
-    Example: python -m pipeline crawl --config sites.toml
+    Example: python -m pipeline crawl --config sites.toml --since 2020-01-01
     """
-    _batch(ctx, "crawl", db, config, as_json, process=False)
+    _batch(ctx, "crawl", db, config, as_json, process=False, since=_parse_date(since, "--since"))
 
 
 @cli.command("process")
@@ -153,13 +161,13 @@ def process_cmd(ctx: click.Context, db: str | None, as_json: bool, reprocess: bo
     _batch(ctx, "process", db, None, as_json, crawl=False, reprocess=reprocess)
 
 
-def _parse_date(value: str | None) -> date | None:
+def _parse_date(value: str | None, option: str = "--published") -> date | None:
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"--published {value!r} is not a date: use YYYY-MM-DD") from None
+        raise ConfigError(f"{option} {value!r} is not a date: use YYYY-MM-DD") from None
 
 
 @cli.command("extract")

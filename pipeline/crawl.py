@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
+from datetime import date
 from urllib.parse import urlsplit
 
-from pipeline.discover import canonical_link, listing_links, parse_sitemap
+from pipeline.discover import canonical_link, listing_links, parse_sitemap_entries
 from pipeline.fetch import Fetcher
 from pipeline.records import FetchResult, Site
 from pipeline.robots import RobotsCache, RobotsRules, rules_from_result
@@ -25,8 +27,11 @@ from pipeline.urls import canonical_url, host_matches, is_allowed, origin_of, sa
 
 log = logging.getLogger(__name__)
 
-Validators = tuple[str | None, str | None]
+# (etag, last_modified) of a stored article, optionally with a third item: whether it is due
+# for a re-check by its schedule (absent = due). None means the article is not stored yet.
+Validators = tuple
 Known = Callable[[str], Validators | None]
+_PUBLISHED = re.compile(r"Publisert:?\s*(\d{1,2})\.(\d{1,2})\.(\d{4})")
 MAX_SITEMAPS_PER_SITE = 20
 CRAWL_DELAY_CAP = 30.0  # seconds: a robots.txt Crawl-delay above this is capped
 _DONE = object()
@@ -49,6 +54,7 @@ class _Ask:
     """A worker's question for `known`, answered on the consuming thread."""
 
     urls: list[str]
+    kind: str = "known"  # "known": validators of urls; "due": due article URLs of the site urls[0]
     answer: Future = field(default_factory=Future)
 
 
@@ -61,6 +67,8 @@ class _Shared:
     stop: threading.Event
     max_listing_pages: int
     max_sitemap_urls: int
+    since: date | None = None
+    due_urls: Callable[[Site], list[str]] | None = None
     seen: set[str] = field(default_factory=set)  # canonical URLs requested in this crawl
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -79,6 +87,19 @@ class _Shared:
         if not urls:
             return {}
         ask = _Ask(urls)
+        self.put(ask)
+        while True:
+            try:
+                return ask.answer.result(timeout=0.1)
+            except FutureTimeout:
+                if self.stop.is_set():
+                    raise _Stopped from None
+
+    def due(self, site: Site) -> list[str]:
+        """Stored articles of `site` due for a re-check (asked on the consuming thread)."""
+        if self.due_urls is None:
+            return []
+        ask = _Ask([site.id], kind="due")
         self.put(ask)
         while True:
             try:
@@ -122,11 +143,11 @@ class _HostCrawl:
         self.throttle = _Throttle(min_interval if min_interval is not None else 1.0 / rate, shared.stop)
         self.robots = RobotsCache(self._load_robots)
         self.fetched: set[str] = set()  # canonical URLs whose content we have (for duplicates)
-        self.sitemaps: dict[str, tuple[str, list[str]]] = {}  # parsed sitemaps, shared by sites of this host
+        self.sitemaps: dict[str, tuple[str, list[tuple[str, str | None]]]] = {}  # parsed, shared by the host's sites
 
     def _fetch(self, url: str, site: Site, kind: str, validators: Validators | None = None) -> FetchResult:
         self.throttle.wait()
-        etag, modified = validators or (None, None)
+        etag, modified = tuple(validators or (None, None))[:2]
         allowed = None if kind == "robots" else self.robots.allowed
         return self.s.fetcher.fetch(url, site, etag, modified, allowed=allowed, kind=kind)
 
@@ -151,27 +172,52 @@ class _HostCrawl:
         for news_url in site.news_urls:
             self._walk_listing(news_url, site, articles, validators)
         self._walk_sitemaps([*rules.sitemaps, *site.sitemap_urls], site, articles, validators)
+        for url in self.s.due(site):  # known articles whose re-check is due by the schedule
+            if url not in articles and is_allowed(url, site):
+                articles[url] = url
+                validators.update(self.s.known([url]))
+        self._fetch_articles(articles, site, validators)
+
+    def _fetch_articles(self, articles: dict[str, str], site: Site,
+                        validators: dict[str, Validators | None]) -> list[date | None]:
+        """Fetch new articles and re-check known ones that are due; report the rest as skipped."""
+        published: list[date | None] = []
         for url, request_url in articles.items():
-            if self.s.claim(url):
-                self._fetch_article(url, request_url, site, validators.get(url))
+            if not self.s.claim(url):
+                continue
+            known = validators.get(url)
+            if known is not None and len(known) > 2 and not known[2]:
+                self.s.put(FetchResult(url=url, site_id=site.id, status=None, outcome="not-due", kind="article",
+                                       attempts=0))
+                continue
+            result = self._fetch_article(url, request_url, site, known)
+            published.append(_published(result.text))
+        return published
 
     def _walk_listing(self, url: str | None, site: Site, articles: dict[str, str],
                       validators: dict[str, Validators | None]) -> None:
-        """Follow `next` from a listing page until a page brings no new article or the cap is hit."""
+        """Follow `next` from a listing page until a page brings no new article, only articles older
+        than `since` (listings are newest first), or the cap is hit."""
         for _ in range(self.s.max_listing_pages):
             canon = _canon(url, site) if url else None
             if canon is None or not self.s.claim(canon):
                 return
-            result = self._fetch(url, site, "listing")
+            result = self._fetch(url, site, "listing", self.s.known([canon]).get(canon))
             self.s.put(result)
             if result.outcome != "ok" or result.text is None:
-                return
+                return  # 304: the listing is unchanged, so it links no new article
             written, url = listing_links(result.text, result.final_url or result.url, site, as_written=True)
             links = {canonical_url(w, site=site): w for w in written}  # as written -> canonical cannot fail
             fresh = [u for u in links if u not in articles and u not in self.s.seen]
             validators.update(self.s.known(fresh))
+            page_articles: dict[str, str] = {}
             for link, as_written in links.items():
-                articles.setdefault(link, as_written)
+                if link not in articles:
+                    page_articles[link] = articles[link] = as_written
+            if self.s.since is not None:
+                dates = self._fetch_articles(page_articles, site, validators)
+                if dates and all(d is not None and d < self.s.since for d in dates):
+                    return
             if not any(validators.get(u) is None for u in fresh):
                 return
 
@@ -189,13 +235,15 @@ class _HostCrawl:
                 result = self._fetch(url, site, "sitemap")
                 self.s.put(result)
                 ok = result.outcome == "ok" and result.body
-                self.sitemaps[canon] = parse_sitemap(result.body) if ok else ("invalid", [])
-            kind, locs = self.sitemaps.get(canon, ("invalid", []))
+                self.sitemaps[canon] = parse_sitemap_entries(result.body) if ok else ("invalid", [])
+            kind, entries = self.sitemaps.get(canon, ("invalid", []))
             if kind == "sitemapindex":
-                todo.extend(locs)
+                todo.extend(loc for loc, _ in entries)
                 continue
             urls: dict[str, str] = {}
-            for loc in locs:
+            for loc, lastmod in entries:
+                if self.s.since is not None and lastmod and lastmod[:10] < self.s.since.isoformat():
+                    continue  # older than the backfill limit
                 canon_loc = _canon(loc, site)
                 if canon_loc is not None:
                     urls.setdefault(canon_loc, loc)
@@ -206,7 +254,7 @@ class _HostCrawl:
                     articles[u], validators[u] = urls[u], None
                     found += 1
 
-    def _fetch_article(self, url: str, request_url: str, site: Site, validators: Validators | None) -> None:
+    def _fetch_article(self, url: str, request_url: str, site: Site, validators: Validators | None) -> FetchResult:
         result = self._fetch(request_url, site, "article", validators)
         if result.outcome == "ok" and result.text is not None:
             listings = {_canon(u, site) for u in site.news_urls}
@@ -224,6 +272,18 @@ class _HostCrawl:
         if result.outcome in ("ok", "not-modified"):
             self.fetched.add(url)
         self.s.put(result)
+        return result
+
+
+def _published(html: str | None) -> date | None:
+    """The `Publisert DD.MM.YYYY` date of an article page, if it shows one."""
+    m = _PUBLISHED.search(html or "")
+    if not m:
+        return None
+    try:
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        return None
 
 
 def _host_key(site: Site) -> str:
@@ -242,19 +302,23 @@ def crawl(
     min_interval: float | None = None,
     max_workers: int = 8,
     max_sitemap_urls: int = 500,
+    since: date | None = None,
+    due_urls: Callable[[Site], list[str]] | None = None,
 ) -> Iterator[FetchResult]:
     """Crawl `sites` and yield every FetchResult (robots, listing, sitemap, article) as it arrives.
 
-    `known(url)` returns the stored (etag, last_modified) of a known article or None; it and
+    `known(url)` returns the stored (etag, last_modified[, due]) of a known article or None; it and
     `on_result` run on the consuming thread. `min_interval` overrides the per-host interval
-    (default 1 / site.rate_per_s, raised by a robots.txt Crawl-delay).
+    (default 1 / site.rate_per_s, raised by a robots.txt Crawl-delay). `due_urls(site)` lists stored
+    articles whose scheduled re-check is due; `since` stops paging back past older articles.
     """
     groups: dict[str, list[Site]] = {}
     for site in sites:
         groups.setdefault(_host_key(site), []).append(site)
     if not groups:
         return
-    shared = _Shared(fetcher, queue.Queue(maxsize=64), threading.Event(), max_listing_pages, max_sitemap_urls)
+    shared = _Shared(fetcher, queue.Queue(maxsize=64), threading.Event(), max_listing_pages, max_sitemap_urls, since,
+                     due_urls)
 
     def work(group: list[Site]) -> None:
         try:
@@ -277,7 +341,10 @@ def crawl(
                 remaining -= 1
             elif isinstance(item, _Ask):
                 try:
-                    item.answer.set_result({u: known(u) for u in item.urls})
+                    if item.kind == "due":
+                        item.answer.set_result(list(due_urls(next(s for s in sites if s.id == item.urls[0]))))
+                    else:
+                        item.answer.set_result({u: known(u) for u in item.urls})
                 except Exception as exc:
                     item.answer.set_exception(exc)
                     raise

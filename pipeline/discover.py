@@ -165,6 +165,12 @@ def _gunzip(data: bytes, limit: int) -> bytes:
 
 def parse_sitemap(xml: bytes) -> tuple[str, list[str]]:
     """Return ("urlset" | "sitemapindex" | "invalid", <loc> URLs) of a (possibly gzipped) sitemap."""
+    kind, entries = parse_sitemap_entries(xml)
+    return kind, [loc for loc, _ in entries]
+
+
+def parse_sitemap_entries(xml: bytes) -> tuple[str, list[tuple[str, str | None]]]:
+    """Like parse_sitemap, with each URL's <lastmod> text (or None)."""
     try:
         if xml[:2] == b"\x1f\x8b":
             xml = _gunzip(xml, MAX_SITEMAP_BYTES)
@@ -179,12 +185,13 @@ def parse_sitemap(xml: bytes) -> tuple[str, list[str]]:
     kind = etree.QName(root).localname
     if kind not in ("urlset", "sitemapindex"):
         return "invalid", []
-    urls: dict[str, None] = {}
+    urls: dict[str, str | None] = {}
     for loc in root.iter("{*}loc"):
         text = "".join(loc.itertext()).strip()
-        if text and len(urls) < MAX_SITEMAP_URLS:
-            urls[text] = None
-    return kind, list(urls)
+        if text and len(urls) < MAX_SITEMAP_URLS and text not in urls:
+            lastmod = loc.getparent().find("{*}lastmod") if loc.getparent() is not None else None
+            urls[text] = lastmod.text.strip() if lastmod is not None and lastmod.text else None
+    return kind, list(urls.items())
 
 
 def sitemap_urls(xml: bytes) -> list[str]:

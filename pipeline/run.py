@@ -6,6 +6,7 @@ import logging
 import statistics
 import uuid
 from collections import Counter
+from datetime import date, timedelta
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,7 +54,8 @@ class RunStats:
         o = self.fetch_outcomes
         return {
             "pages_fetched": o["ok"], "pages_not_modified": o["not-modified"],
-            "pages_failed": sum(v for k, v in o.items() if k not in ("ok", "not-modified", "duplicate")),
+            "pages_failed": sum(v for k, v in o.items() if k not in ("ok", "not-modified", "duplicate", "not-due", "gone")),
+            "pages_not_due": o["not-due"],
             "pages_changed": self.pages_changed, "fetch_outcomes": dict(sorted(o.items())),
             "sites_with_failures": dict(sorted(self.site_failures.items())),
             "articles_processed": self.processed, "pages_without_text": self.skipped_pages,
@@ -70,7 +72,7 @@ def sample_sites(settings: Settings) -> Iterator[list[Site]]:
 
 
 def crawl_sites(store: Any, run_id: str, sites: Sequence[Site], settings: Settings, stats: RunStats,
-                progress: Progress, allow_loopback: bool = False) -> None:
+                progress: Progress, allow_loopback: bool = False, since: date | None = None) -> None:
     """Fetch listings and articles of every site; store pages and every fetch outcome."""
     from .crawl import crawl
     from .fetch import Fetcher
@@ -87,14 +89,16 @@ def crawl_sites(store: Any, run_id: str, sites: Sequence[Site], settings: Settin
     pending = 0
     store.con.execute("BEGIN TRANSACTION")
     try:
+        schedule = (timedelta(hours=c.recheck_min_hours), timedelta(days=c.recheck_max_days))
         for result in crawl(sites, fetcher, lambda url: store.validators(url_id(url)),
-                            max_listing_pages=c.max_listing_pages):
+                            max_listing_pages=c.max_listing_pages, since=since,
+                            due_urls=lambda site: store.due_urls(site.id)):
             kind = getattr(result, "kind", "article")
             content_hash = hashlib.sha1(result.text.encode("utf-8")).hexdigest() if result.text is not None else None
-            if store.save_fetch(run_id, result, url_id(result.url), content_hash):
+            if store.save_fetch(run_id, result, url_id(result.url), content_hash, schedule):
                 stats.pages_changed += kind == "article"
             stats.fetch_outcomes[result.outcome] += 1
-            if result.outcome not in ("ok", "not-modified", "duplicate", "gone"):
+            if result.outcome not in ("ok", "not-modified", "duplicate", "gone", "not-due"):
                 stats.site_failures[result.site_id] += 1
             advance(1)
             pending += 1
@@ -173,7 +177,7 @@ def summarise(store: Any) -> dict[str, Any]:
 
 def execute(settings: Settings, command: str, sites: Sequence[Site] | None = None, *, crawl: bool = True,
             process: bool = True, reprocess: bool = False, allow_loopback: bool = False,
-            progress: Progress = _no_progress) -> dict[str, Any]:
+            since: date | None = None, progress: Progress = _no_progress) -> dict[str, Any]:
     """Run the batch (`run`, `crawl` or `process`) against settings.db and return its summary."""
     from .errors import StorageError
     from .store import Store, open_writer
@@ -191,7 +195,7 @@ def execute(settings: Settings, command: str, sites: Sequence[Site] | None = Non
                 if sites:
                     store.upsert_sites(sites, {s.id: gaz.region_of(s.id) for s in sites})
                 if crawl and sites:
-                    crawl_sites(store, run_id, sites, settings, stats, progress, allow_loopback)
+                    crawl_sites(store, run_id, sites, settings, stats, progress, allow_loopback, since)
             with writer.stage() as con:  # stage 2: extraction, NLP, incidents and the run's summary
                 store = Store(con)
                 if process:

@@ -28,6 +28,8 @@ class CrawlSettings:
     backoff_base: float
     retry_after_cap: float
     max_listing_pages: int
+    recheck_min_hours: float
+    recheck_max_days: float
 
 
 @dataclass(frozen=True)

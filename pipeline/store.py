@@ -5,7 +5,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import duckdb
 
 from . import dbfile
 from .errors import StorageError
+from .schedule import last_change, next_check
 from .records import Contact, Facts, FetchResult, Page, Site
 
 SCHEMA = Path(__file__).with_name("schema.sql")
@@ -179,44 +180,64 @@ class Store:
                 self.con.execute("DELETE FROM trusts")
                 self.con.executemany("INSERT INTO trusts VALUES (?, ?, ?, ?)", list(rows))
 
-    def validators(self, page_id: str) -> tuple[str | None, str | None] | None:
-        """(etag, last_modified) of a stored page, or None when the page is unknown."""
-        row = self.con.execute("SELECT etag, last_modified FROM pages WHERE id = ?", [page_id]).fetchone()
-        return (row[0], row[1]) if row else None
+    def validators(self, page_id: str, now: datetime | None = None) -> tuple[str | None, str | None, bool] | None:
+        """(etag, last_modified, due for a re-check) of a stored page, or None when the page is unknown."""
+        row = self.con.execute("SELECT etag, last_modified, next_check_at FROM pages WHERE id = ?", [page_id]).fetchone()
+        if row is None:
+            return None
+        now = now or datetime.now(timezone.utc)
+        return row[0], row[1], row[2] is None or row[2] <= now
 
-    def save_fetch(self, run_id: str, result: FetchResult, page_id: str, content_hash: str | None) -> bool:
-        """Record a fetch outcome; store the page when it has a body. True when the page content changed."""
+    def due_urls(self, site_id: str, limit: int = 200, now: datetime | None = None) -> list[str]:
+        """URLs of a site's stored articles whose re-check is due, most overdue first."""
+        rows = self.con.execute(
+            """SELECT url FROM pages WHERE site_id = ? AND kind = 'article' AND NOT gone
+               AND next_check_at <= ? ORDER BY next_check_at, id LIMIT ?""",
+            [site_id, now or datetime.now(timezone.utc), limit]).fetchall()
+        return [r[0] for r in rows]
+
+    def save_fetch(self, run_id: str, result: FetchResult, page_id: str, content_hash: str | None,
+                   schedule: tuple[timedelta, timedelta] = (timedelta(hours=1), timedelta(days=30))) -> bool:
+        """Record a fetch outcome; store the page when it has a body. True when the page content changed.
+
+        Each fetched page gets its next re-check time from the adaptive schedule.
+        """
         now = result.fetched_at or datetime.now(timezone.utc)
         size = len(result.body) if result.body is not None else None
+        kind = getattr(result, "kind", "article")
         self.con.execute(
             "INSERT INTO run_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, result.url, result.site_id, getattr(result, "kind", None), result.outcome,
-             result.status, size, result.error, now],
+            [run_id, result.url, result.site_id, kind, result.outcome, result.status, size, result.error, now],
         )
-        kind = getattr(result, "kind", "article")
-        if kind not in ("article", "listing"):
+        if kind not in ("article", "listing") or result.outcome in ("not-due", "duplicate"):
             return False
         if result.outcome == "not-modified":
-            self.con.execute("UPDATE pages SET fetched_at = ? WHERE id = ?", [now, page_id])
+            row = self.con.execute("SELECT changed_at, last_modified, html FROM pages WHERE id = ?", [page_id]).fetchone()
+            if row is not None:
+                changed = last_change(row[0] or now, row[1], row[2])
+                self.con.execute("UPDATE pages SET fetched_at = ?, next_check_at = ? WHERE id = ?",
+                                 [now, next_check(now, changed, *schedule), page_id])
             return False
         if result.outcome == "gone":
-            self.con.execute("UPDATE pages SET gone = true, http_status = ?, fetched_at = ? WHERE id = ?",
-                             [result.status, now, page_id])
+            self.con.execute("UPDATE pages SET gone = true, http_status = ?, fetched_at = ?, next_check_at = ? WHERE id = ?",
+                             [result.status, now, now + schedule[1], page_id])
             return False
         if result.outcome != "ok" or result.text is None:
             return False
-        old = self.con.execute("SELECT content_hash FROM pages WHERE id = ?", [page_id]).fetchone()
+        old = self.con.execute("SELECT content_hash, changed_at FROM pages WHERE id = ?", [page_id]).fetchone()
         changed = old is None or old[0] != content_hash
+        seen_changed = now if changed else (old[1] or now)
+        due = next_check(now, last_change(seen_changed, result.last_modified, result.text), *schedule)
         if changed:
             self.con.execute(
-                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, ?, NULL)",
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, ?, ?)",
                 [page_id, result.url, result.site_id, kind, result.status, content_hash, result.text,
-                 result.etag, result.last_modified, now, now],
+                 result.etag, result.last_modified, now, now, due],
             )
         else:
             self.con.execute(
-                "UPDATE pages SET etag = ?, last_modified = ?, fetched_at = ? WHERE id = ?",
-                [result.etag, result.last_modified, now, page_id],
+                "UPDATE pages SET etag = ?, last_modified = ?, fetched_at = ?, next_check_at = ? WHERE id = ?",
+                [result.etag, result.last_modified, now, due, page_id],
             )
         return changed
 

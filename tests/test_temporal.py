@@ -306,6 +306,51 @@ def test_times_that_are_not_incident_times(text):
     assert {t.role for t in find_times(text, TUE)} == {"other"}
 
 
+@pytest.mark.parametrize("text, mention, role", [
+    # particle verbs split by the subject after a fronted time
+    ("Torsdag kveld gikk journalsystemet ved sykehuset ned.", "Torsdag kveld", "start"),
+    ("Kvart over eitt fall sambandet mellom sjukehuset og internett ut.", "Kvart over eitt", "start"),
+    ("Onsdag morgon slutta journalsystemet ved sjukehuset å verke.", "Onsdag morgon", "start"),
+    ("Tysdag kveld var straumen, telefonane og nettet tilbake.", "Tysdag kveld", "end"),
+    # "since" with a resolved verb is the end, with an outage word the start
+    ("Systemet har fungert normalt sidan ved 15.30-tida.", "sidan ved 15.30-tida", "end"),
+    ("Systemet har vært nede siden i går kveld.", "i går kveld", "start"),
+    # a planned upgrade further away does not hide the outage word next to the time
+    ("Etter en planlagt oppgradering i helgen var journalen utilgjengelig mandag morgen.", "mandag morgen", "start"),
+])
+def test_role_cues_in_word_order_variants(text, mention, role):
+    assert by_text(text)[mention].role == role
+
+
+def test_agency_ticker_stamp_is_an_update():
+    t = by_text("(NTB) 17:40: Ansatte ved sykehuset har siden ettermiddagen ikke fått tilgang til e-post.")
+    assert t["17:40"].role == "update"
+    assert (t["ettermiddagen"].role, t["ettermiddagen"].value) == ("start", TUE)
+
+
+def test_stamp_weekday_and_today_follow_the_stamp():
+    text = ("Publisert 27.05.2024\nOppdatering kl. 16.45 tirsdag: Fra klokken 16.30 i dag er driften normal igjen.\n"
+            "Mandag ble journalen treg.")
+    t = by_text(text, None)
+    assert t["kl. 16.45 tirsdag"].value == dt(2024, 5, 28, 16, 45)
+    assert (t["Fra klokken 16.30 i dag"].value, t["Fra klokken 16.30 i dag"].role) == (dt(2024, 5, 28, 16, 30), "end")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Strømmen gikk mandag kveld. Før midnatt var strømmen tilbake.", date(2023, 3, 13)),
+    ("Journalen gikk ned mandag formiddag. Feilen ble rettet samme ettermiddag.", date(2023, 3, 13)),
+    ("Journalen gikk ned mandag kveld. Feilen ble rettet like etter midnatt.", date(2023, 3, 14)),
+])
+def test_part_of_day_ends_take_the_day_of_the_text(text, expected):
+    ends = [t for t in find_times(text, TUE) if t.role == "end"]
+    assert [t.value for t in ends] == [expected]
+
+
+def test_a_day_too_late_is_not_a_duration():
+    assert [t.text for t in find_times("Saka kjem ein dag for seint, for tysdag var nettsidene nede.", TUE)] == [
+        "tysdag"]
+
+
 def test_mentions_point_into_the_text():
     text = "Publisert 14.03.2023\nTorsdag kveld gikk nettet ned. Det var nede i to timer."
     for t in find_times(text, None):
@@ -387,6 +432,21 @@ def test_incident_window_on_articles(text, published, expected):
 def test_incident_window_prefers_the_precise_time_of_the_same_day():
     t = find_times("Nettet gikk ned torsdag kveld. Feilen oppsto klokka 21.12.", date(2023, 3, 17))
     assert incident_window(t)[:2] == (dt(2023, 3, 16, 21, 12), "minute")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # an end that cannot be computed gives the day of the start only
+    ("Orbit slutta å verke i 07-tida tysdag. Etter kort tid var programmet oppe att.",
+     ("2023-03-14T07:00:00+01:00", "approximate", "2023-03-14", "day")),
+    ("Telefonsentralen svikta i 09-tida og var ute av drift i nokre timar.",
+     ("2023-03-14T09:00:00+01:00", "approximate", "2023-03-14", "day")),
+    # a duration counted from a day is counted in days
+    ("Meldingane stoppa frå laurdag morgon. Tenesta var ute av drift i to døgn.",
+     ("2023-03-11", "part-of-day", "2023-03-13", "day")),
+])
+def test_incident_window_with_vague_ends(text, expected):
+    start, start_p, end, end_p = incident_window(find_times(text, TUE, "nn"))
+    assert (start.isoformat(), start_p, end.isoformat(), end_p) == expected
 
 
 def test_incident_window_of_nothing():

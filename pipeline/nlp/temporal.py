@@ -14,6 +14,13 @@ Conventions (each pinned by a test in tests/test_temporal.py):
 - "natt til fredag" is the night that ends on Friday morning: its date is Friday, and a clock
   time from 12:00 in it falls on Thursday. "fredag natt" is the night after Friday (a clock time
   before 12:00 falls on Saturday). "i natt" is the night ending on the publication day.
+- Update stamps come after the publication: a weekday in a stamp resolves forwards and "i dag"
+  in a stamp sentence is the stamp's day. A stamp is the end only when it announces the fix and
+  the text states no end time of its own.
+- Relative ends ("tre kvarter senere") count from the preceding start/end/update time; a range
+  ("fem-seks minutt") counts its lower bound. Following the team's gold convention, an end that
+  cannot be computed ("etter kort tid", "nokre timar", a duration after a day-only start) gives
+  `incident_window` the day of the start (precision "day"), never a clock time.
 - Wall-clock times in the spring-forward gap or the autumn fold keep the written time with
   fold=0 (never an error); offsets and durations are computed through UTC.
 - Both written standards are always recognised (quotes and agency copy mix them); `lang` is
@@ -105,6 +112,7 @@ def _roll_over_midnight(drafts: list[Draft]) -> None:
 
 
 def _key(value: datetime | date) -> tuple[date, int]:
+    """Sort key mixing days and clock times."""
     return day_of(value), (value.hour * 60 + value.minute if isinstance(value, datetime) else -1)
 
 
@@ -120,8 +128,7 @@ def _promote_fix_stamp(drafts: list[Draft], of_stamp: dict[int, Stamp]) -> None:
 
 
 def _join_part_of_day(drafts: list[Draft]) -> None:
-    """A cue-less clock time inside a start/end part of day of the same or the previous sentence
-    ("Torsdag morgen gikk nettet ned. Det var rundt klokken 08.00.") takes its role."""
+    """A cue-less clock time inside a start/end part of day one sentence before takes its role."""
     pods = [d for d in drafts if d.kind == "date" and d.role in ("start", "end") and d.pod and d.value]
     for d in drafts:
         if not (d.kind == "clock" and d.cue_free and isinstance(d.value, datetime)):
@@ -135,6 +142,7 @@ def _join_part_of_day(drafts: list[Draft]) -> None:
 
 
 def _freeze(d: Draft, text: str, sent: tuple[int, int]) -> TimeMention:
+    """The frozen record, confidence lowered for borrowed days and contradictions."""
     conf = d.confidence * _SOURCE_FACTOR.get(d.source, 1.0) * (CONFLICT_FACTOR if d.conflict else 1.0)
     return TimeMention(
         text=text[d.start:d.end], start_char=d.start, end_char=d.end, value=d.value,
@@ -146,6 +154,7 @@ def _freeze(d: Draft, text: str, sent: tuple[int, int]) -> TimeMention:
 
 # ---------------------------------------------------------------- incident window
 def _before(a: datetime | date, b: datetime | date) -> bool:
+    """Whether a is earlier than b (by day when either is only a day)."""
     if isinstance(a, datetime) and isinstance(b, datetime):
         return a < b
     return day_of(a) < day_of(b)

@@ -31,9 +31,11 @@ class Claims:
         self.spans: list[tuple[int, int]] = []
 
     def free(self, s: int, e: int) -> bool:
+        """Whether [s, e) overlaps no claimed range."""
         return all(e <= a or s >= b for a, b in self.spans)
 
     def take(self, s: int, e: int) -> None:
+        """Claim [s, e)."""
         self.spans.append((s, e))
 
 
@@ -54,6 +56,7 @@ _RATE_AFTER = re.compile(r"\s+i\s+(?:døgnet|uka|veka|året|timen)\b", I)
 
 
 def _number(raw: str) -> float:
+    """A digit string (decimal comma or point) or number word as a number."""
     raw = raw.lower()
     return NUMBER_WORDS[raw] if raw in NUMBER_WORDS else float(raw.replace(",", "."))
 

@@ -133,3 +133,100 @@ ABBREVIATIONS = frozenset({
     "mnd", "st", "dr", "ev", "m.m", "o.l", "ref", "avd", "adm", "jan", "feb", "mar", "apr", "jun",
     "jul", "aug", "sep", "sept", "okt", "nov", "des", "f.o.m", "t.o.m", "ifm", "vs",
 })
+
+# Time-specific cue words (language facts), matched as whole words; they override the
+# gazetteer category of an identical term. Listed inflections, no compounding.
+EXTRA_CUES: dict[str, tuple[str, ...]] = {
+    # the outage began / was noticed
+    "start": (
+        "oppsto", "oppstod", "startet", "starta", "begynte", "byrja", "oppdaget", "oppdaga", "oppdagde",
+        "fikk problemer", "fekk problem", "fikk problem", "stoppet", "stoppa", "stanset", "stansa",
+        "lå nede", "låg nede", "var nede", "gikk i stå", "gjekk i stå", "mistet", "mista",
+        "uplanlagt", "uplanlagd", "uplanlagte", "meldte om", "melde om", "varslet om", "varsla om",
+        "fikk melding om", "fekk melding om", "feil på", "feil i", "feil med", "problemer", "problema",
+        "problemene", "trøbbel", "ute av drift", "ikke åpnet", "ikkje opna", "fikk ikke", "fekk ikkje",
+        "kunne ikke", "kunne ikkje", "ikke logge", "ikkje logge", "ikke fått", "ikkje fått", "kom ikke",
+        "kom ikkje", "ikke svar", "ikkje svar", "vanskelig å nå", "vanskelige å nå", "vanskeleg å nå",
+        "vanskelege å nå", "kutta", "kuttet", "lynnedslag", "lynnedslaget", "slo ned", "øydela", "ødela",
+        "fekk skade", "fikk skade", "straumbrot", "straumbrotet", "strømbrudd", "strømbruddet", "kabelbrot",
+        "kabelbrotet", "kabelbrudd", "utan straum", "uten strøm", "gikk strømmen", "gjekk straumen",
+        "ramma", "rammet", "råka", "mista sambandet", "mistet forbindelsen",
+    ),
+    # the outage ended
+    "end": (
+        "løst", "løyst", "løyste", "løste", "rettet", "retta", "utbedret", "utbetra", "fikset", "fiksa",
+        "reparert", "gjenopprettet", "gjenoppretta", "oppe igjen", "oppe att", "i gang igjen",
+        "i gang att", "fungerte igjen", "fungerte att", "fungerte normalt", "virket igjen", "verka att",
+        "verkar att", "kom tilbake", "kom opp igjen", "kom opp att", "er tilbake", "var tilbake",
+        "normalisert", "friskmeldt", "friskmeldte", "avblåst", "avblåste", "på plass igjen",
+        "stabil igjen", "omstart", "omstartet", "restartet", "var over", "er over", "åpnet igjen",
+        "opna att", "fungert normalt", "fungert som normalt", "fungert igjen", "fungert att", "vore i drift",
+        "vært i drift", "virket normalt", "fikk kontroll", "fekk kontroll", "under kontroll",
+        "stabilt igjen", "stabilt att", "stabil att", "stabile igjen", "stabile att", "kom i gang igjen",
+        "kom i gang att", "normal igjen", "normal att", "normalt igjen", "normalt att", "normale igjen",
+        "normale att", "igjen var i drift", "igjen er i drift", "att var i drift", "igjen i drift",
+        "att i drift", "igjen mulig", "att mogleg", "mulig igjen", "mogleg att", "vore stabile",
+        "vært stabile", "vore stabilt", "vært stabilt",
+    ),
+    # still going on at that time: a status time, not the start
+    "ongoing": (
+        "fortsatt", "framleis", "fremdeles", "ennå", "enno", "stadig", "per nå", "foreløpig", "førebels",
+        "pågår", "ikke løst", "ikkje løyst", "ikke rettet", "ikkje retta", "ikke oppe", "ikkje oppe",
+    ),
+    # planned work: competes with the outage words for the nearest time
+    "planned": (
+        "planlagt", "planlagd", "planlagde", "planlagte", "vedlikehold", "vedlikehald", "vedlikeholdet",
+        "vedlikehaldet",
+    ),
+    # future tense: no time of the clause is an incident time
+    "future": (
+        "vil være", "vil vere", "vil bli", "vil", "skal", "kommer til å", "kjem til å", "blir stengt",
+        "blir stengd", "vert stengt", "vert stengd", "stenges", "stengast", "i morgen", "i morgon",
+        "neste", "kommende", "kommande", "oppgraderes", "oppgraderast", "blir oppgradert",
+        "vert oppgradert",
+    ),
+    # repair estimates and deadlines
+    "estimate": (
+        "forventer", "forventar", "forventa", "forventes", "forventast", "forventet at", "forventning",
+        "venter at", "ventar at", "ventet at", "venta at", "er ventet", "er venta", "regner med",
+        "reknar med", "estimert", "estimat", "estimert rettetid", "anslått", "anslag", "håper", "håpar",
+        "prognose", "innen", "innan", "tidligst", "tidlegast", "senest", "seinast",
+        "etter planen",
+    ),
+    # when someone spoke or wrote (the time is the statement's, unless it reports the fix)
+    "speech": (
+        "sier", "seier", "sa", "forteller", "fortel", "fortalte", "opplyser", "opplyste", "uttaler",
+        "uttalte", "skriver", "skriv", "skrev", "melder", "meldte", "informerer", "informerte",
+        "kunngjorde", "bekrefter", "bekreftet", "stadfestar", "stadfesta", "pressemelding",
+        "pressemeldinga", "pressemeldingen", "pressekonferanse", "pressekonferansen", "pressemøte",
+        "intervju", "til NRK", "til NTB",
+    ),
+    # another, earlier event: every time of the sentence is about it
+    "past": (
+        "i fjor", "tidligere i år", "tidlegare i år", "tidligere i uka", "tidlegare i veka",
+        "tidligere i måneden", "tidlegare i månaden", "forrige uke", "førre veke", "forrige gang",
+        "førre gong", "sist gang", "sist gong", "tilsvarende", "tilsvarande", "for ett år siden",
+        "for eitt år sidan",
+    ),
+    # other events in the same clause: meetings, waiting and opening times
+    "aside": (
+        "møte", "møtet", "styremøte", "ventetid", "ventetida", "ventetiden", "ventet", "venta",
+        "åpningstid", "åpningstider", "opningstid", "besøkstid", "ble stilt", "vart stilt",
+        "stilt tilbake", "stilt fram", "tidsomstilling", "tidsomstillinga", "stilles", "stillast",
+    ),
+    # longer phrases that only shield a shorter cue ("skal ha" = reportedly, not future)
+    "neutral": ("skal ha", "skal visstnok", "vil ha", "ikke planlagt", "ikkje planlagd"),
+}
+# Particle verbs split by the subject after a fronted time ("Torsdag kveld gikk systemet ned").
+_GAP = r"\s+(?:[\w,-]+\s+){1,8}?"
+_GAP0 = r"\s+(?:[\w-]+\s+){0,4}?"
+SPLIT_CUES: tuple[tuple[str, str], ...] = (
+    (rf"\b(?:gikk|gjekk|går|falt|fall|fell|faller|datt|detta){_GAP}(?:ned|ut)\b", "start"),
+    (rf"\b(?:sluttet|slutta|slutter|sluttar){_GAP}å\s+(?:virke|verke|fungere|svare)\b", "start"),
+    (rf"\b(?:kom|kjem|var|er|ble|vart|blei){_GAP}(?:opp\s+(?:igjen|att)|tilbake)\b", "end"),
+    (rf"\b(?:fungerte|fungerer|virket|verka|verkar){_GAP}(?:igjen|att|som\s+normalt)\b", "end"),
+    (rf"\b(?:startet|starta){_GAP0}på\s+nytt\b", "end"),
+    (rf"\b(?:mulig|mogleg|mogeleg|kunne|kan|fikk|fekk){_GAP0}(?:igjen|att)\b", "end"),
+    (rf"\b(?:blir|vert|vil\s+bli){_GAP0}(?:stengt|stengd|oppgradert|utilgjengelig|utilgjengeleg|nede)\b",
+     "future"),
+)

@@ -137,12 +137,15 @@ def clock_value(clock: ClockAtom, day: date, pod: str | None, night: str) -> dat
 
 @dataclass
 class _Anchor:
+    """A day with the part of day and night reading that clock times on it need."""
+
     day: date
     pod: str | None
     night: str
 
 
 def _adjacent(text: str, a_end: int, b_start: int) -> bool:
+    """Whether only spaces, a comma or 'den' stand between two expressions."""
     gap = text[a_end:b_start]
     return b_start >= a_end and len(gap) <= 8 and gap.strip(" \t\u00a0,") in ("", "den")
 
@@ -165,12 +168,14 @@ class _Timeline:
         self.stamps: _Anchor | None = None  # the latest date of a publication/update stamp
 
     def fallback(self, stamp: bool) -> tuple[_Anchor | None, str]:
+        """The day (and its source) for a time with no day in its own sentence."""
         last = self.stamps if stamp else self.body
         if last is not None:
             return _Anchor(last.day, None, ""), "context"
         return (_Anchor(self.ref, None, ""), "publication") if self.ref else (None, "")
 
     def note(self, anchor: _Anchor, info: SentenceInfo) -> None:
+        """Remember a day stated in the text, unless it is about another or a future event."""
         if info.isolated or (self.ref and abs((anchor.day - self.ref).days) > CONTEXT_MAX_DAYS):
             return
         self.body = anchor
@@ -180,11 +185,8 @@ class _Timeline:
 
 def _date_anchors(at: Atoms, ref: date | None, info: SentenceInfo, line: _Timeline
                   ) -> tuple[dict[int, _Anchor | None], dict[int, str], dict[int, bool]]:
-    """Anchor, day source and weekday conflict of each date atom of a sentence (by atom id).
-
-    Update stamps come after the publication: their weekdays resolve forwards, and "i dag" in a
-    stamp sentence is the stamp's own day.
-    """
+    """Anchor, day source and weekday conflict of each date atom of a sentence (by atom id)."""
+    # update stamps come after the publication: weekdays resolve forwards, "i dag" is the stamp's day
     forward = info.forward or info.stamp
     days = {id(a): resolve_day(a, ref, forward) for a in at.dates if a.rel_days is None}
     if info.stamp:
@@ -268,6 +270,7 @@ def build_drafts(text: str, sents: list[tuple[int, int]], atoms: list[Atoms], re
 
 
 def _date_direction(text: str, start: int) -> str:
+    """The range word right before a day expression: from, since, to or deadline."""
     before = text[max(0, start - 12):start].lower().split()
     last = before[-1] if before else ""
     two = " ".join(before[-2:])

@@ -48,6 +48,8 @@ class ClockAtom:
 
 @dataclass
 class Atoms:
+    """The raw expressions of one sentence."""
+
     dates: list[DateAtom] = field(default_factory=list)
     clocks: list[ClockAtom] = field(default_factory=list)
     amounts: list[AmountAtom] = field(default_factory=list)
@@ -128,16 +130,19 @@ _POD_WORD = {**PARTS_OF_DAY, "morges": "morgen", "morgos": "morgen", "tidlig": "
 
 
 def _valid_dm(d: int, m: int) -> bool:
+    """Whether day and month can form a date (29 February allowed)."""
     return 1 <= m <= 12 and 1 <= d <= (29 if m == 2 else 30 if m in (4, 6, 9, 11) else 31)
 
 
 def _year(raw: str | None) -> int | None:
+    """A written year, two digits meaning 20xx."""
     if not raw:
         return None
     return int(raw) + 2000 if len(raw) == 2 else int(raw)
 
 
 def _scan_dates(text: str, s: int, e: int, claims: Claims) -> list[DateAtom]:
+    """Day expressions of text[s:e], most specific patterns first."""
     atoms: list[DateAtom] = []
 
     def add(atom: DateAtom) -> None:
@@ -223,6 +228,7 @@ _FRAC = {"halv": -30, "kvart over": 15, "kvart på": -15, "fem over": 5, "ti ove
 
 
 def _words_in(pre: str, words: tuple[str, ...]) -> bool:
+    """Whether any of the words occurs as a whole word in the prefix."""
     return any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", pre) for w in words)
 
 
@@ -255,6 +261,7 @@ def _clock(m: re.Match, second: bool) -> ClockAtom | None:
 
 
 def _scan_clocks(text: str, s: int, e: int, claims: Claims) -> list[ClockAtom]:
+    """Clock times of text[s:e], pairing the two ends of intervals."""
     out: list[ClockAtom] = []
     pos = s
     while (m := _CLOCK.search(text, pos, e)) is not None:
