@@ -234,6 +234,59 @@ def build_gazetteer_cmd(domain: str) -> None:
         click.echo(f"wrote {path}")
 
 
+@cli.command("train-ner")
+@click.option("--norne", default="../shared/norne", show_default=True, help="Directory of the NorNE .iob files.")
+@click.option("--out", default="data/models/ner", show_default=True, help="Where to write the trained model.")
+@click.option("--work", default="data/work/ner", show_default=True, help="Scratch directory (converted data, runs).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a value of pipeline/nlp/ner.cfg, e.g. training.max_steps=2000.")
+def train_ner_cmd(norne: str, out: str, work: str, overrides: tuple[str, ...]) -> None:
+    """Train the NER on NorNE (bokmål + nynorsk) from the committed config; writes metrics.json.
+
+    Example: python -m pipeline train-ner --norne ../shared/norne
+    """
+    from .nlp.training import train_ner
+
+    if not (Path(norne) / "nob-train.iob").is_file():
+        raise ConfigError(f"NorNE files not found in {norne}: pass --norne DIR with nob-train.iob etc.")
+    parsed: dict[str, Any] = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {item!r} must be KEY=VALUE")
+        try:
+            parsed[key] = json.loads(value)
+        except json.JSONDecodeError:
+            parsed[key] = value
+    metrics = train_ner(Path(norne), Path(out), Path(work), overrides=parsed)
+    click.echo(json.dumps({"dev": metrics["dev"], "test": metrics["test"]}, ensure_ascii=False))
+
+
+@cli.command("ner-eval")
+@click.argument("iob", type=click.Path(dir_okay=False))
+@click.option("--model", default=None, help="Model directory (default: the configured NER model).")
+@json_option
+def ner_eval_cmd(iob: str, model: str | None, as_json: bool) -> None:
+    """Score the NER model on a NorNE-style IOB file; the last line is the JSON scores.
+
+    Example: python -m pipeline ner-eval ../shared/norne/nob-test.iob
+    """
+    from .nlp.training import evaluate_iob
+    from .settings import load_settings, resolve
+
+    model_dir = Path(model) if model else resolve(load_settings().nlp.ner_model)
+    if not (model_dir / "meta.json").exists():
+        raise ConfigError(f"no trained model in {model_dir}: run `python -m pipeline train-ner` or pass --model")
+    if not Path(iob).is_file():
+        raise ConfigError(f"IOB file {iob} does not exist")
+    scores = evaluate_iob(model_dir, Path(iob))
+    if not as_json:
+        click.echo(f"{'label':8} {'P':>6} {'R':>6} {'F1':>6}")
+        for label, v in sorted(scores["ents_per_type"].items()):
+            click.echo(f"{label:8} {v['p']:6.3f} {v['r']:6.3f} {v['f']:6.3f}")
+    click.echo(json.dumps(scores, ensure_ascii=False))
+
+
 def main() -> None:
     """Entry point: run the CLI and turn library errors into one-line messages."""
     try:
