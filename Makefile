@@ -22,6 +22,9 @@ test: install  ## run the whole test suite
 train-ner: install  ## train the NorNE NER model into data/models/ (not part of make test)
 	$(PY) -m pipeline train-ner
 
+bench-crawl: install  ## crawl benchmark: 20 local hosts x 100 articles; writes bench/crawl-results.json
+	$(PY) -m bench.crawl_bench
+
 sample-site: install  ## re-render data/sample-site/ from data/sample-articles/
 	$(PY) -m pipeline build-sample-site
 

@@ -300,7 +300,7 @@ def crawl(
     max_listing_pages: int = 20,
     on_result: Callable[[FetchResult], None] | None = None,
     min_interval: float | None = None,
-    max_workers: int = 8,
+    max_workers: int = 64,
     max_sitemap_urls: int = 500,
     since: date | None = None,
     due_urls: Callable[[Site], list[str]] | None = None,

@@ -61,6 +61,7 @@ class Gazetteer:
     vocabulary: tuple[tuple[str, str, str], ...]  # (term, lang, signal)
     regions: tuple[tuple[str, str], ...]  # (collective phrase, region trust id)
     compounds: tuple[tuple[str, str, str], ...] = ()  # (word part, "system" | "outage", type)
+    components: frozenset[str] = frozenset()  # terms naming a failing component (storage, servers, ...)
     region_members: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def trust_name(self, trust_id: str) -> str:
@@ -158,5 +159,6 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         vocabulary=vocab,
         regions=regions,
         compounds=tuple((r["part"], r["kind"], r["type"]) for r in _read(directory / "compounds.csv")),
+        components=frozenset(r["term"].lower() for r in _read(directory / "components.csv")),
         region_members={k: tuple(v) for k, v in members.items()},
     )

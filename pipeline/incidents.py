@@ -5,14 +5,20 @@ Two reports describe the same incident when
   2. their affected trusts overlap (a shared trust, a regional trust and one of its
      hospital trusts, or one names none; when both name the same product, trusts of
      the same region are enough, since a region's trusts share one installation), and
-  3. their time windows overlap or lie within `gap_hours` of each other
-     (a window runs from start, else publication, to end, else start/publication).
+  3. their time windows overlap or lie within `gap_hours` of each other (a window runs
+     from start, else publication, to end, else the latest of start, publication and
+     in-text update: a follow-up extends the incident it updates).
 Merging is transitive (connected components), so the result does not depend on order.
+Where reports disagree, the value chosen is the most precise, then the one from an official
+source (the site of an affected trust, its regional authority or regional IT provider), then
+the earliest report for a start and the latest report for an end; `conflicts` says why.
 """
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +26,34 @@ from .gazetteer import Gazetteer
 from .records import Incident, Report
 
 OSLO = ZoneInfo("Europe/Oslo")
-_PRECISION_RANK = {"minute": 0, "approximate": 1, "part-of-day": 2, "day": 3, None: 9}
+PRECISIONS = ("minute", "approximate", "part-of-day", "day")  # most precise first
+READINESS = {"readiness_green": "grønn", "readiness_yellow": "gul", "readiness_red": "rød"}  # ascending
+IMPACTS = ("cancelled_appointments", "postponed_appointments", "cancelled_operations", "postponed_operations",
+           "paper_fallback")
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One report's value of a field on which the reports of an incident disagree."""
+
+    field: str  # "start" | "end"
+    article_id: str
+    value: datetime | date
+    precision: str
+    official: bool
+    published: date | None
+    chosen: bool
+    reason: str  # why this value was chosen, or why it lost to the chosen one
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """The first report of an incident in a status (ongoing, then resolved)."""
+
+    status: str
+    reported: datetime | date  # in-text update time, else publication date
+    precision: str  # "minute" for an in-text update time, "day" for a publication date
+    article_id: str
 
 
 def _as_dt(value: datetime | date | None, end: bool = False) -> datetime | None:
@@ -29,12 +62,18 @@ def _as_dt(value: datetime | date | None, end: bool = False) -> datetime | None:
     return datetime.combine(value, time(23, 59) if end else time(0, 0), OSLO)
 
 
+def _rank(precision: str | None) -> int:
+    return PRECISIONS.index(precision) if precision in PRECISIONS else len(PRECISIONS)
+
+
 def window(report: Report) -> tuple[datetime, datetime] | None:
     """The report's time window, or None when it carries no time and no publication date."""
     start = _as_dt(report.start) or _as_dt(report.published)
     if start is None:
         return None
-    end = _as_dt(report.end, end=True) or _as_dt(report.start, end=True) or _as_dt(report.published, end=True)
+    end = _as_dt(report.end, end=True)
+    if end is None:
+        end = max(_as_dt(v, end=True) for v in (report.start, report.published, report.last_update) if v is not None)
     return start, max(start, end)
 
 
@@ -71,6 +110,11 @@ def same_incident(a: Report, b: Report, gaz: Gazetteer, gap_hours: float) -> boo
 
 def merge(reports: Iterable[Report], gaz: Gazetteer, gap_hours: float = 36) -> list[Incident]:
     """Group reports into incidents (connected components of the merge rule)."""
+    return [incident for incident, _ in merge_groups(reports, gaz, gap_hours)]
+
+
+def merge_groups(reports: Iterable[Report], gaz: Gazetteer, gap_hours: float = 36) -> list[tuple[Incident, list[Report]]]:
+    """Like `merge`, with the reports of each incident (sorted by article id)."""
     items = sorted(reports, key=lambda r: r.article_id)
     parent = list(range(len(items)))
 
@@ -87,28 +131,139 @@ def merge(reports: Iterable[Report], gaz: Gazetteer, gap_hours: float = 36) -> l
     groups: dict[int, list[Report]] = {}
     for i, report in enumerate(items):
         groups.setdefault(find(i), []).append(report)
-    incidents = [_incident(group, gaz) for group in groups.values()]
-    return sorted(incidents, key=lambda i: (_as_dt(i.start) or datetime.max.replace(tzinfo=OSLO), i.id))
+    pairs = [(_incident(group, gaz), group) for group in groups.values()]
+    return sorted(pairs, key=lambda p: (_as_dt(p[0].start) or datetime.max.replace(tzinfo=OSLO), p[0].id))
 
 
-def _best(values: list[tuple[datetime | date, str | None]], latest: bool) -> tuple[datetime | date | None, str | None]:
-    if not values:
-        return None, None
-    rank = min(_PRECISION_RANK.get(p, 9) for _, p in values)
-    best = [(v, p) for v, p in values if _PRECISION_RANK.get(p, 9) == rank]
-    pick = max if latest else min
-    return pick(best, key=lambda vp: _as_dt(vp[0], end=latest))
+def is_official(site_id: str | None, trusts: Iterable[str], gaz: Gazetteer) -> bool:
+    """True when the site belongs to an affected trust, or to the regional authority or IT provider of one."""
+    trusts = set(trusts)
+    if site_id is None:
+        return False
+    if site_id in trusts:
+        return True
+    site = gaz.trusts.get(site_id)
+    if site is None or not (site.kind == "RHF" or site.is_it_provider):
+        return False
+    return site.region_id != "" and site.region_id in {gaz.region_of(t) for t in trusts}
+
+
+_Candidate = tuple[Report, datetime | date, str]  # (report, value, precision)
+
+
+def _candidates(field: str, group: Sequence[Report], official: set[str],
+                after: datetime | date | None = None) -> list[_Candidate]:
+    """(report, value, precision) of every report giving the field, best first."""
+    out = []
+    for r in group:
+        value, precision = (r.start, r.start_precision) if field == "start" else (r.end, r.end_precision)
+        if value is None or (after is not None and _as_dt(value, end=True) < _as_dt(after)):
+            continue
+        out.append((r, value, precision or "day"))
+
+    def key(c: _Candidate) -> tuple:
+        r, value, precision = c
+        day = (r.published or date.max).toordinal()
+        moment = _as_dt(value, end=field == "end").timestamp()
+        if field == "start":  # earliest report, then earliest value
+            return _rank(precision), r.article_id not in official, day, moment, r.article_id
+        return _rank(precision), r.article_id not in official, -day, -moment, r.article_id  # latest report
+
+    return sorted(out, key=key)
+
+
+def _compatible(a: datetime | date, b: datetime | date) -> bool:
+    """Same moment, or a day that contains the other value."""
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return a == b
+    day = lambda v: v.astimezone(OSLO).date() if isinstance(v, datetime) else v  # noqa: E731
+    return day(a) == day(b)
+
+
+def _decider(field: str, winner: _Candidate, loser: _Candidate, official: set[str]) -> tuple[str, str]:
+    """(why the winner won, why the loser lost): the first criterion of the ranking that separates them."""
+    (wr, _, wp), (lr, _, lp) = winner, loser
+    if _rank(wp) != _rank(lp):
+        return f"most precise ({wp})", f"less precise ({lp})"
+    if (wr.article_id in official) != (lr.article_id in official):
+        return "official source", "not an official source"
+    if wr.published != lr.published:
+        return ("earliest report", "reported later") if field == "start" else ("latest report", "reported earlier")
+    return ("earliest value", "later value") if field == "start" else ("latest value", "earlier value")
+
+
+def conflicts(group: Sequence[Report], gaz: Gazetteer) -> list[Conflict]:
+    """Every report's start and end where the reports disagree, with the chosen value and why."""
+    trusts = {t for r in group for t in r.trusts}
+    official = {r.article_id for r in group if is_official(r.site_id, trusts, gaz)}
+    out: list[Conflict] = []
+    starts = _candidates("start", group, official)
+    chosen_start = starts[0][1] if starts else None
+    for field, ranked in (("start", starts), ("end", _candidates("end", group, official, chosen_start))):
+        best = ranked[0] if ranked else None
+        if best is None or all(_compatible(c[1], best[1]) for c in ranked):
+            continue
+        why = {c[0].article_id: _decider(field, best, c, official) for c in ranked[1:]}
+        won = "; ".join(sorted({why[c[0].article_id][0] for c in ranked[1:] if not _compatible(c[1], best[1])}))
+        for r, value, precision in ranked:
+            chosen = r.article_id == best[0].article_id
+            out.append(Conflict(field, r.article_id, value, precision, r.article_id in official, r.published,
+                                chosen=chosen, reason=won if chosen else why[r.article_id][1]))
+    return out
+
+
+def _resolved(r: Report) -> bool:
+    return r.status == "resolved" or r.end is not None
+
+
+def status_changes(group: Sequence[Report]) -> list[StatusChange]:
+    """When the incident was first reported ongoing and first reported resolved.
+
+    A report is resolved at its latest in-text update ("Oppdatert ... kl. 13.00"), else at publication;
+    a resolved report with such an update was ongoing when it was first published.
+    """
+    ongoing, resolved = [], []
+    for r in group:
+        if r.published is not None and (r.status == "ongoing" or (_resolved(r) and r.last_update is not None)):
+            ongoing.append(StatusChange("ongoing", r.published, "day", r.article_id))
+        if _resolved(r) and (r.last_update or r.published) is not None:
+            at = r.last_update or r.published
+            resolved.append(StatusChange("resolved", at, "minute" if isinstance(at, datetime) else "day", r.article_id))
+    key = lambda c: (_as_dt(c.reported), c.article_id)  # noqa: E731
+    first_resolved = min(resolved, key=key) if resolved else None
+    first_ongoing = min(ongoing, key=key) if ongoing else None
+    if first_ongoing and first_resolved and key(first_ongoing)[0] > key(first_resolved)[0]:
+        first_ongoing = None  # "ongoing" after the resolution is a retrospective, not a relapse
+    return [c for c in (first_ongoing, first_resolved) if c is not None]
+
+
+def confidence(group: Sequence[Report]) -> float:
+    """Noisy-OR of the best outage score per reporting site: independent sources add up."""
+    best: dict[str, float] = {}
+    for r in group:
+        key = r.site_id or r.article_id
+        best[key] = max(best.get(key, 0.0), min(max(r.score, 0.0), 1.0))
+    return round(1 - math.prod(1 - s for s in best.values()), 3)
 
 
 def _incident(group: list[Report], gaz: Gazetteer) -> Incident:
     first = min(group, key=lambda r: (r.published or date.max, r.article_id))
-    start, start_p = _best([(r.start, r.start_precision) for r in group if r.start is not None], latest=False)
-    end, end_p = _best([(r.end, r.end_precision) for r in group if r.end is not None], latest=True)
-    if end is not None and start is not None and _as_dt(end, True) < _as_dt(start):
-        end, end_p = None, None
     trusts = sorted({t for r in group for t in r.trusts})
-    status = "resolved" if end is not None or any(r.status == "resolved" for r in group) else (
+    official = {r.article_id for r in group if is_official(r.site_id, trusts, gaz)}
+    starts = _candidates("start", group, official)
+    start_r, start, start_p = starts[0] if starts else (None, None, "unknown")
+    ends = _candidates("end", group, official, start)
+    end_r, end, end_p = ends[0] if ends else (None, None, "unknown")
+    stated = [r for r in group if r.stated_duration_minutes is not None]
+    stated_r = min(stated, key=lambda r: (r.article_id not in official, r.published or date.max, r.article_id),
+                   default=None)
+    status = "resolved" if end is not None or any(_resolved(r) for r in group) else (
         "ongoing" if any(r.status == "ongoing" for r in group) else "unknown")
+    impacts = {s for r in group for s in r.impacts}
+    levels = list(READINESS)
+    readiness = max((s for s in impacts if s in READINESS), key=levels.index, default=None)
+    reported = [d.date() if isinstance(d, datetime) else d for r in group
+                for d in (r.published, r.updated, r.last_update) if d is not None]
     return Incident(
         id=hashlib.sha1(f"incident|{first.article_id}".encode()).hexdigest()[:16],
         start=start, end=end, start_precision=start_p, end_precision=end_p, status=status,
@@ -117,8 +272,18 @@ def _incident(group: list[Report], gaz: Gazetteer) -> Incident:
         trusts=tuple(trusts),
         regions=tuple(sorted({gaz.region_of(t) for t in trusts} - {""})),
         article_ids=tuple(sorted(r.article_id for r in group)),
-        confidence=round(max(r.score for r in group), 3),
+        confidence=confidence(group),
         first_published=first.published,
         title=first.title,
         signals=tuple(sorted({s for r in group for s in r.signals})),
+        start_source=start_r.article_id if start_r else None,
+        end_source=end_r.article_id if end_r else None,
+        stated_duration_minutes=stated_r.stated_duration_minutes if stated_r else None,
+        duration_source=stated_r.article_id if stated_r and not (
+            isinstance(start, datetime) and isinstance(end, datetime)) else None,
+        last_reported=max(reported, default=None),
+        impacts=tuple(s for s in IMPACTS if s in impacts),
+        readiness=READINESS[readiness] if readiness else None,
+        planned="planned" in impacts and "unplanned" not in impacts,
+        reported_by=tuple(sorted({r.site_id for r in group if r.site_id})),
     )

@@ -166,9 +166,9 @@ class Incident:
     id: str
     start: datetime | date | None
     end: datetime | date | None
-    start_precision: str | None
+    start_precision: str | None  # minute | approximate | part-of-day | day | unknown
     end_precision: str | None
-    status: str
+    status: str  # ongoing | resolved | unknown (resolved once any report says so or gives an end)
     systems: tuple[str, ...]  # system ids
     system_types: tuple[str, ...]
     trusts: tuple[str, ...]  # trust ids
@@ -178,12 +178,28 @@ class Incident:
     first_published: date | None = None
     title: str = ""
     signals: tuple[str, ...] = field(default=())
+    start_source: str | None = None  # article id of the report the start came from
+    end_source: str | None = None
+    stated_duration_minutes: int | None = None  # "nede i to timar", used when start or end is not a clock time
+    duration_source: str | None = None  # article id stating the duration; None when it is end - start
+    last_reported: date | None = None  # latest publication, update date or in-text update of a report
+    impacts: tuple[str, ...] = ()  # cancelled/postponed appointments/operations, paper fallback
+    readiness: str | None = None  # highest readiness level reported: grønn | gul | rød
+    planned: bool = False  # a report calls it planned downtime or maintenance (and none says unplanned)
+    reported_by: tuple[str, ...] = ()  # site ids of the reports
 
     @property
     def duration_minutes(self) -> int | None:
         if isinstance(self.start, datetime) and isinstance(self.end, datetime):
             return int((self.end - self.start).total_seconds() // 60)
-        return None
+        return self.stated_duration_minutes
+
+    @property
+    def duration_precision(self) -> str:
+        """minute when start and end are both to the minute; approximate for rounder or stated durations."""
+        if isinstance(self.start, datetime) and isinstance(self.end, datetime):
+            return "minute" if self.start_precision == self.end_precision == "minute" else "approximate"
+        return "approximate" if self.stated_duration_minutes is not None else "unknown"
 
 
 @dataclass(frozen=True)
@@ -203,3 +219,8 @@ class Report:
     trusts: tuple[str, ...]
     signals: tuple[str, ...] = ()
     score: float = 1.0
+    site_id: str | None = None  # the trust whose news site published it ("official" when that trust is affected)
+    updated: date | None = None
+    last_update: datetime | date | None = None  # latest in-text "Oppdatert ..." time
+    stated_duration_minutes: int | None = None
+    impacts: tuple[str, ...] = ()  # impact signal ids found in the text (data/gazetteer/impact_terms.csv)

@@ -143,6 +143,6 @@ class OutageFacts:
             "times": tuple(times),
             "contacts": tuple(found_contacts),
             "trusts": outage.affected_trusts(doc, self.gaz, publisher) if is_outage else (),
-            "systems": outage.failing_systems(doc, self.gaz),
+            "systems": outage.failing_systems(doc, self.gaz, is_outage),
         }
         return doc

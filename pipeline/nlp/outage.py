@@ -27,8 +27,6 @@ _CONTACT_LINE = re.compile(r"(@|\btelefon\b|\btlf\b|\bmobil\b|kontaktperson|pres
 _SERVICE_PAGE = re.compile(r"\bSist oppdatert\b")
 _PUBLISHED = re.compile(r"\bPublisert\b")
 _TEASER = re.compile(r"\b(Les (hele )?saken|Les meir|Les mer|Les heile saka)\b", re.I)
-_INFRA_IDS = {"infra-storage", "infra-network", "infra-power", "infra-it-general", "helsenettet"}
-_APP_TYPES = {"EPJ", "RIS/PACS", "LAB", "MEDICATION", "SURGERY", "EMERGENCY", "NATIONAL", "EMAIL", "TELEPHONY"}
 _WEIGHTS = {
     "OUTAGE_START": 1.3, "OUTAGE_ONGOING": 0.5, "RESOLVED": 0.6, "DEGRADED": 0.4, "IMPACT": 0.5,
     "PLANNED_MAINTENANCE": -1.2, "NOT_OUTAGE": -1.5,
@@ -193,33 +191,58 @@ def _has_other_place(ent: Span) -> bool:
     return sum(1 for e in ent.sent.ents if e.label_ in ("TOWN", "HOSPITAL", "TRUST")) > 1
 
 
-def failing_systems(doc: Doc, gaz: Gazetteer) -> tuple[SystemHit, ...]:
-    """Systems named (products) or described (generic terms → type); infrastructure as component."""
-    products: dict[str, SystemHit] = {}
-    generic: dict[str, SystemHit] = {}
+_WORKED = re.compile(r"\b(fungerte|fungerer|virket|virka|verka|gikk|gjekk|går)\b[^.]{0,30}\b(som normalt|normalt|hele tiden|heile tida)\b"
+                     r"|\b(ikke|ikkje)\s+(berørt|råka|ramma|rammet|påvirket|påverka)\b", re.I)
+_FAILURE_SIGNALS = {"OUTAGE_START", "OUTAGE_ONGOING", "DEGRADED", "IMPACT"}
+
+
+def failing_systems(doc: Doc, gaz: Gazetteer, is_outage: bool = True) -> tuple[SystemHit, ...]:
+    """Systems named (products) or described (generic terms → type); a failing component such as
+    storage or a data centre is recorded on the application it brought down, not as a system.
+
+    In an outage report only systems in sentences about the failure count (title, or outage
+    vocabulary), never ones said to have worked; elsewhere every system the text talks about.
+    """
+    by_sent = sentence_signals(doc)
+    title = next(iter(doc.sents), None)
+    hits: list[tuple[SystemHit, bool, bool]] = []  # (hit, is_component, in a failure sentence)
     for ent in doc.ents:
         sent = ent.sent
-        if _in_contact_block(sent):
+        if ent.label_ not in ("SYSTEM", "SYSTEM_TERM") or _in_contact_block(sent):
             continue
+        if is_outage and _WORKED.search(sent.text):
+            continue
+        failing = (title is not None and sent.start == title.start) or bool(set(by_sent.get(sent.start, ())) & _FAILURE_SIGNALS)
+        component = ent.text.lower() in gaz.components or ent.ent_id_ in ("infra-storage", "infra-it-general")
         if ent.label_ == "SYSTEM" and ent.ent_id_ in gaz.systems:
             system = gaz.systems[ent.ent_id_]
-            products.setdefault(system.id, SystemHit(system.id, system.name, system.type, sent.text.strip(), None, 0.9))
+            hit = SystemHit(system.id, system.name, system.type, sent.text.strip(), None, 0.9)
         elif ent.label_ == "SYSTEM_TERM":
-            generic.setdefault(ent.ent_id_, SystemHit(None, None, ent.ent_id_, sent.text.strip(), None, 0.7))
-    apps = [s for s in products.values() if s.id not in _INFRA_IDS] + [
-        g for t, g in generic.items() if t in _APP_TYPES and t not in {p.type for p in products.values()}
-    ]
-    infra = [s for s in products.values() if s.id in _INFRA_IDS] + [
-        g for t, g in generic.items() if t not in _APP_TYPES
-    ]
-    if not apps:
-        return tuple(_dedupe_types(infra))
-    component = next((s.name or s.type for s in infra), None)
-    return tuple(
-        SystemHit(s.id, s.name, s.type, s.evidence, component, s.confidence) for s in _dedupe_types(apps)
-    )
+            hit = SystemHit(None, None, ent.ent_id_, sent.text.strip(), None, 0.7)
+        else:
+            continue
+        hits.append((hit, component, failing))
+    if is_outage and any(f for _, _, f in hits):
+        failing_types = {h.type for h, _, f in hits if f}
+        # a product named elsewhere in the text says which system of a failing type it was
+        hits = [h for h in hits if h[2] or (h[0].id and h[0].type in failing_types)]
+    systems = [h for h, component, _ in hits if not component]
+    components = [h for h, component, _ in hits if component]
+    if not systems:
+        return tuple(_dedupe_types([SystemHit(None, None, "OTHER", c.evidence, c.name or c.type, c.confidence)
+                                    for c in components[:1]]))
+    component = next((c.name or _COMPONENT_NAMES.get(c.type, c.type) for c in components), None)
+    unique: dict[tuple[str | None, str], SystemHit] = {}
+    for s in systems:
+        unique.setdefault((s.id, s.type), SystemHit(s.id, s.name, s.type, s.evidence, component, s.confidence))
+    return tuple(_dedupe_types(list(unique.values())))
+
+
+_COMPONENT_NAMES = {"NETWORK": "infrastructure", "OTHER": "infrastructure"}
 
 
 def _dedupe_types(hits: list[SystemHit]) -> list[SystemHit]:
+    """Drop generic hits already covered: a type a product names, and "IT in general" next to anything specific."""
     named_types = {h.type for h in hits if h.id}
-    return [h for h in hits if h.id or h.type not in named_types]
+    specific = any(h.type != "OTHER" for h in hits)
+    return [h for h in hits if h.id or (h.type not in named_types and not (specific and h.type == "OTHER"))]

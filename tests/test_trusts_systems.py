@@ -1,0 +1,120 @@
+"""Affected trusts and failing systems, one test per alias class, collective phrase and negation."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.extraction import to_article
+from pipeline.nlp.facts import annotate
+
+HEAD = "Datatrøbbel\n\nPublisert 07.03.2023\n\n"
+
+
+def facts(nlp, body: str, url: str | None = None):
+    [f] = annotate([to_article(HEAD + body, None, None, url)], nlp)
+    return f
+
+
+def trusts(nlp, body: str, url: str | None = None) -> set[str]:
+    return {t.id for t in facts(nlp, body, url).trusts}
+
+
+@pytest.mark.parametrize("body, expected", [
+    # official name, short form, abbreviation, nynorsk form
+    ("Journalsystemet var nede ved Universitetssykehuset Nord-Norge tirsdag.", {"unn"}),
+    ("Journalsystemet var nede ved UNN tirsdag.", {"unn"}),
+    ("Journalsystemet var nede ved Ahus tirsdag.", {"ahus"}),
+    ("Journalsystemet var nede ved OUS tirsdag.", {"ous"}),
+    ("Journalsystemet var nede ved SiV tirsdag.", {"sykehuset-i-vestfold"}),
+    ("Journalsystemet var nede ved STHF tirsdag.", {"sykehuset-telemark"}),
+    ("Journalsystemet var nede ved St. Olavs hospital tirsdag.", {"st-olavs"}),
+    ("Journalsystemet var nede i HMR tysdag.", {"helse-more-og-romsdal"}),
+    ("Journalsystemet var nede ved Oslo universitetssjukehus tysdag.", {"ous"}),
+    # hospitals map to their trust
+    ("Journalsystemet var nede på Haukeland tysdag.", {"helse-bergen"}),
+    ("Journalsystemet var nede på Ullevål og Rikshospitalet tirsdag.", {"ous"}),
+    ("Journalsystemet var nede ved SUS tysdag.", {"helse-stavanger"}),
+    ("Journalsystemet var nede ved Ålesund sjukehus tysdag.", {"helse-more-og-romsdal"}),
+    ("Journalsystemet var nede ved Kysthospitalet i Hagevik tysdag.", {"helse-bergen"}),
+    # towns in a hospital context
+    ("Journalsystemet var nede ved sykehusene i Tromsø, Harstad og Narvik tirsdag.", {"unn"}),
+])
+def test_alias_classes(rules_nlp, body, expected):
+    assert trusts(rules_nlp, body) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Røntgensystemet var nede ved alle sykehusene i Helse Nord torsdag.",
+     {"helse-nord-rhf", "unn", "finnmarkssykehuset", "nordlandssykehuset", "helgelandssykehuset"}),
+    ("Røntgensystemet var nede i hele foretaksgruppen i Helse Nord torsdag.",
+     {"helse-nord-rhf", "unn", "finnmarkssykehuset", "nordlandssykehuset", "helgelandssykehuset"}),
+    ("Datasystema var nede ved alle sjukehusa på Vestlandet torsdag.",
+     {"helse-vest-rhf", "helse-stavanger", "helse-fonna", "helse-bergen", "helse-forde"}),
+    ("Datasystemene var nede ved sykehusene i Midt-Norge torsdag.",
+     {"st-olavs", "helse-more-og-romsdal", "helse-nord-trondelag"}),
+    ("Journalsystemet var nede ved Helse Nord torsdag.", {"helse-nord-rhf"}),
+])
+def test_collective_phrases(rules_nlp, body, expected):
+    assert trusts(rules_nlp, body) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Journalsystemet var nede ved UNN tirsdag. Nordlandssykehuset og Finnmarkssykehuset er ikke berørt.", {"unn"}),
+    ("Journalsystemet var nede ved Haukeland tysdag. Helse Stavanger er ikkje råka.", {"helse-bergen"}),
+    ("Journalsystemet var nede ved Bærum sykehus onsdag. Ahus merket ingen problemer.", {"vestre-viken"}),
+])
+def test_negations(rules_nlp, body, expected):
+    assert trusts(rules_nlp, body) == expected
+
+
+def test_it_provider_fixing_the_fault_is_not_affected(rules_nlp):
+    body = ("Journalsystemet var nede ved UNN tirsdag. Helse Nord IKT jobbet med å rette feilen, "
+            "og Sykehuspartner bisto.")
+    assert trusts(rules_nlp, body) == {"unn"}
+
+
+def test_spokespersons_employer_is_not_affected(rules_nlp):
+    body = ("Journalsystemet var nede ved UNN tirsdag. – Vi beklager, sier kommunikasjonssjef Kari Li i Helse Nord.")
+    assert trusts(rules_nlp, body) == {"unn"}
+
+
+def test_publisher_is_the_trust_when_only_the_hospital_is_mentioned(rules_nlp):
+    body = "Journalsystemet var nede ved sykehuset tirsdag formiddag, men er nå oppe igjen."
+    assert trusts(rules_nlp, body, url="https://www.unn.no/nyheter/journalsystemet-var-nede/") == {"unn"}
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("DIPS Arena var nede ved UNN tirsdag.", [("dips-arena", "EPJ")]),
+    ("Dipps Arena var nede ved UNN tirsdag.", [("dips-arena", "EPJ")]),
+    ("Dips var nede ved UNN tirsdag.", [("dips-classic", "EPJ")]),
+    ("Sectra var nede ved UNN tirsdag.", [("sectra-ris-pacs", "RIS/PACS")]),
+    ("Orbit var nede på Haukeland tysdag.", [("orbit", "SURGERY")]),
+    ("Pasientjournalsystemet var nede ved UNN tirsdag.", [(None, "EPJ")]),
+    ("Røntgensystemet var nede ved UNN tirsdag.", [(None, "RIS/PACS")]),
+    ("Strømbrudd ved UNN tirsdag.", [(None, "POWER")]),
+    ("Telefonproblemer ved UNN tirsdag.", [(None, "TELEPHONY")]),
+    ("Datanettet var nede ved UNN tirsdag.", [(None, "NETWORK")]),
+])
+def test_systems_and_types(rules_nlp, body, expected):
+    f = facts(rules_nlp, body)
+    assert [(s.id, s.type) for s in f.systems] == expected
+
+
+def test_failing_component_is_recorded_not_counted_as_a_system(rules_nlp):
+    f = facts(rules_nlp, "Lagringsløsningen bak røntgensystemet Sectra sviktet ved UNN tirsdag.")
+    assert [(s.id, s.type) for s in f.systems] == [("sectra-ris-pacs", "RIS/PACS")]
+    assert f.systems[0].component
+
+
+@pytest.mark.parametrize("text", [
+    "Planlagt vedlikehold av journalsystemet\n\nPublisert 02.05.2023\n\nNatt til lørdag 6. mai mellom klokken 01 og 05 "
+    "vil journalsystemet være utilgjengelig på grunn av planlagt vedlikehold.",
+    "Stor beredskapsøvelse ved UNN\n\nPublisert 02.05.2023\n\nTirsdag øvde UNN på bortfall av IKT. Øvelsen simulerte "
+    "at journalsystemet var nede i seks timer.",
+    "Innføringen av DIPS Arena blir utsatt\n\nPublisert 14.10.2019\n\nHelgelandssykehuset skal ikke ta i bruk DIPS "
+    "Arena i november som planlagt. Testene viste at systemet var for tregt.",
+    "Gul beredskap på grunn av covid-19\n\nPublisert 12.03.2020\n\nSykehuset hever beredskapen til gul på grunn av "
+    "koronaviruset.",
+])
+def test_hard_negatives_stay_negative(rules_nlp, text):
+    [f] = annotate([to_article(text, None, None, None)], rules_nlp)
+    assert not f.is_outage and f.start is None and f.end is None and f.trusts == ()
