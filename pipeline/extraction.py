@@ -15,11 +15,10 @@ from .records import Article
 
 
 def _nlp() -> Any:
-    from .nlp import load_nlp
-    from .settings import load_settings, resolve
+    from .nlp import nlp_from_settings
+    from .settings import load_settings
 
-    s = load_settings()
-    return load_nlp(str(resolve(s.nlp.ner_model)) if s.nlp.ner_model else "", s.nlp.outage_threshold)
+    return nlp_from_settings(load_settings())
 
 
 def _site_for(url: str | None) -> str | None:

@@ -172,12 +172,14 @@ def _candidates(field: str, group: Sequence[Report], official: set[str],
     return sorted(out, key=key)
 
 
-def _compatible(a: datetime | date, b: datetime | date) -> bool:
-    """Same moment, or a day that contains the other value."""
-    if isinstance(a, datetime) and isinstance(b, datetime):
-        return a == b
+def _compatible(a: _Candidate, b: _Candidate) -> bool:
+    """Same moment (within the hour when one is approximate), or a day that contains the other value."""
+    (_, va, pa), (_, vb, pb) = a, b
+    if isinstance(va, datetime) and isinstance(vb, datetime):
+        slack = timedelta(hours=1) if "approximate" in (pa, pb) else timedelta(0)
+        return abs(va - vb) <= slack
     day = lambda v: v.astimezone(OSLO).date() if isinstance(v, datetime) else v  # noqa: E731
-    return day(a) == day(b)
+    return day(va) == day(vb)
 
 
 def _decider(field: str, winner: _Candidate, loser: _Candidate, official: set[str]) -> tuple[str, str]:
@@ -199,16 +201,22 @@ def conflicts(group: Sequence[Report], gaz: Gazetteer) -> list[Conflict]:
     out: list[Conflict] = []
     starts = _candidates("start", group, official)
     chosen_start = starts[0][1] if starts else None
-    for field, ranked in (("start", starts), ("end", _candidates("end", group, official, chosen_start))):
+    ends = _candidates("end", group, official, chosen_start)
+    too_early = [c for c in _candidates("end", group, official) if c not in ends]  # ends before the chosen start
+    for field, ranked, dropped in (("start", starts, []), ("end", ends, too_early)):
         best = ranked[0] if ranked else None
-        if best is None or all(_compatible(c[1], best[1]) for c in ranked):
+        if not dropped and (best is None or all(_compatible(c, best) for c in ranked)):
             continue
         why = {c[0].article_id: _decider(field, best, c, official) for c in ranked[1:]}
-        won = "; ".join(sorted({why[c[0].article_id][0] for c in ranked[1:] if not _compatible(c[1], best[1])}))
-        for r, value, precision in ranked:
-            chosen = r.article_id == best[0].article_id
+        won = "; ".join(sorted({why[c[0].article_id][0] for c in ranked[1:] if not _compatible(c, best)}
+                               | ({"later than the chosen start"} if dropped else set())))
+        for c in ranked + dropped:
+            r, value, precision = c
+            chosen = best is not None and r.article_id == best[0].article_id
+            reason = (won if chosen else "before the chosen start" if c in dropped
+                      else "agrees with the chosen value" if _compatible(c, best) else why[r.article_id][1])
             out.append(Conflict(field, r.article_id, value, precision, r.article_id in official, r.published,
-                                chosen=chosen, reason=won if chosen else why[r.article_id][1]))
+                                chosen=chosen, reason=reason))
     return out
 
 

@@ -118,7 +118,7 @@ def process_pages(store: Any, settings: Settings, stats: RunStats, progress: Pro
                   reprocess: bool = False, langs: dict[str, str] | None = None) -> None:
     """Extract and annotate every page whose content or code version changed."""
     from .extract import extract_articles
-    from .nlp import load_nlp
+    from .nlp import nlp_from_settings
     from .nlp.facts import annotate, to_contract
 
     version = code_version(settings.nlp.ner_model)
@@ -126,8 +126,7 @@ def process_pages(store: Any, settings: Settings, stats: RunStats, progress: Pro
     advance = progress("process", len(pages))
     if not pages:
         return
-    nlp = load_nlp(str(resolve(settings.nlp.ner_model)) if settings.nlp.ner_model else "",
-                   settings.nlp.outage_threshold)
+    nlp = nlp_from_settings(settings)
     hashes = {p.id: p.content_hash for p in pages}
 
     def articles() -> Iterator[Article]:

@@ -36,6 +36,7 @@ class CrawlSettings:
 class NlpSettings:
     ner_model: str
     outage_threshold: float
+    prefilter: bool
 
 
 @dataclass(frozen=True)

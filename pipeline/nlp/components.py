@@ -105,6 +105,52 @@ class CompoundTerms:
         return doc
 
 
+@Language.factory("outage_prefilter", assigns=["doc._.candidate"], default_config={"threshold": 0.05})
+def make_outage_prefilter(nlp: Language, name: str, threshold: float) -> "OutagePrefilter":
+    return OutagePrefilter(threshold)
+
+
+class OutagePrefilter:
+    """Cheap outage score from vocabulary and gazetteer spans; only candidates get the costly components.
+
+    The score is kept in doc.user_data so `outage_facts` does not compute it twice.
+    """
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+
+    def __call__(self, doc: Doc) -> Doc:
+        score, signals = outage.score_outage(doc)
+        doc.user_data["outage_score"] = (score, signals)
+        doc._.candidate = score >= self.threshold
+        return doc
+
+
+@Language.factory("candidate_only", default_config={"component": "ner"})
+def make_candidate_only(nlp: Language, name: str, component: str) -> "CandidateOnly":
+    return CandidateOnly(nlp.get_pipe(component))
+
+
+class CandidateOnly:
+    """Runs a (disabled) statistical component, e.g. the NER, only on prefilter candidates."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+
+    def __call__(self, doc: Doc) -> Doc:
+        return self.inner(doc) if doc._.candidate else doc
+
+    def pipe(self, docs, batch_size: int = 128):  # type: ignore[no-untyped-def]
+        from spacy.util import minibatch
+
+        for batch in minibatch(docs, batch_size):
+            candidates = [d for d in batch if d._.candidate]
+            if candidates:
+                for _ in self.inner.pipe(candidates, batch_size=batch_size):  # annotates in place
+                    pass
+            yield from batch
+
+
 @Language.factory(
     "outage_facts",
     assigns=["doc._.outage"],
@@ -128,9 +174,10 @@ class OutageFacts:
         published: date | None = doc.user_data.get("published")
         lang = doc.user_data.get("lang") or "nb"
         publisher = doc.user_data.get("site_id")
-        score, signals = outage.score_outage(doc)
+        score, signals = doc.user_data.get("outage_score") or outage.score_outage(doc)
         is_outage = score >= self.threshold
-        times = temporal.find_times(doc.text, published, lang)
+        candidate = doc._.candidate if doc.has_extension("candidate") and doc._.candidate is not None else True
+        times = temporal.find_times(doc.text, published, lang) if candidate else []
         start, start_p, end, end_p = temporal.incident_window(times) if is_outage else (None, None, None, None)
         persons = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PER"]
         found_contacts = contacts_mod.find_contacts(doc.text, self.gaz, persons, publisher)

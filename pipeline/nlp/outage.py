@@ -97,13 +97,23 @@ def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
     return round(score, 3), tuple(sorted(total))
 
 
+# Resolution words in an expectation, estimate or condition do not resolve anything.
+_HEDGE = re.compile(r"\b(håper|håpar|regner med|reknar med|forventer|ventar|venter|uklart|usikkert|inntil|til\s+feilen|"
+                    r"når\s+\w+\s+er|i løpet av|innen|før\s+\w+\s+er|vil|skal|kan)\b", re.I)
+
+
 def decide_status(doc: Doc, is_outage: bool, has_end: bool) -> str:
-    """ongoing | resolved | unknown, from the latest status signal in the text."""
+    """resolved (a fix reported as done, or an end time), ongoing (failure words only) or unknown."""
     if not is_outage:
         return "unknown"
+    resolved = ongoing = False
     by_sent = sentence_signals(doc)
-    resolved = any("RESOLVED" in v for v in by_sent.values())
-    ongoing = any(("OUTAGE_ONGOING" in v or "OUTAGE_START" in v) for v in by_sent.values())
+    for sent in doc.sents:
+        signals = set(by_sent.get(sent.start, ()))
+        if "RESOLVED" in signals and not _HEDGE.search(sent.text):
+            resolved = True
+        if signals & {"OUTAGE_ONGOING", "OUTAGE_START", "DEGRADED"}:
+            ongoing = True
     if resolved or has_end:
         return "resolved"
     return "ongoing" if ongoing else "unknown"
