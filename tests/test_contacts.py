@@ -462,3 +462,12 @@ def test_press_line_without_person_under_org_heading(gaz):
 )
 def test_nynorsk_attribution_patterns(gaz, text, expected):
     assert fields(one(text, gaz))[:4] == expected
+
+
+def test_generic_outside_company_and_nynorsk_question_line(gaz) -> None:
+    from pipeline.nlp.contacts import find_contacts
+
+    text = ("Straumen var borte i to timar. – Vi rykte ut med ein gong, seier vaktleiar Lars Brekke i nettselskapet.\n\n"
+            "Spørsmål kan rettast til seksjonsleiar Eirik Vassbotn, eirik.vassbotn@example.no.")
+    found = find_contacts(text, gaz)
+    assert [(c.name, c.role, c.email) for c in found] == [("Eirik Vassbotn", "seksjonsleiar", "eirik.vassbotn@example.no")]

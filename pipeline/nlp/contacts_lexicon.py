@@ -73,6 +73,8 @@ PRESS_ROLE = re.compile(r"presse|kommunikasjon|informasjon|medie|media|talsperso
 EXCLUDED_ORG = re.compile(
     r"\b(?:telenor|telia|ice|altibox|globalconnect|broadnet|lyse|elvia|bkk|eviny|statnett|hafslund|"
     r"tensio|glitre|agder energi|lede|norgesnett|nte|skagerak|fjordkraft|\w*energi|\w*kraft(?:lag)?|"
+    r"nettselskap\w*|teleselskap\w*|straumselskap\w*|strømselskap\w*|kraftselskap\w*|"
+    r"energiselskap\w*|leverandøren|leverandørens|entreprenøren|vaktselskap\w*|"
     r"universitet(?:et)?|uit|uio|uib|ntnu|oslomet|høgskole\w*|høgskule\w*|høyskole\w*|kommunen?|"
     r"fylkeskommunen?|statsforvalter(?:en)?|statsforvaltaren|fylkesmannen|politiet|politidistrikt|"
     r"brannvesen\w*|legevakt\w*|legekontor\w*|legesenter\w*|regjeringen|regjeringa|departementet|"
@@ -130,7 +132,7 @@ BLOCK_HEADING = re.compile(
     r"|(?:for|ved)\s+(?:mer|meir|ytterligere|ytterlegare)?\s*(?:informasjon|info|spørsmål|"
     r"spørsmål\s+om\s+[\w ]+?)\s*,?\s*(?:kontakt|kontakte|ta\s+kontakt\s+med|kan\s+du\s+kontakte|"
     r"kan\s+media\s+kontakte|kan\s+pressen\s+kontakte)\s*:?"
-    r"|(?:spørsmål|henvendelser|førespurnader)(?:\s+om\s+[\w ]+?)?\s+kan\s+rettes\s+til\s*:?"
+    r"|(?:spørsmål|henvendelser|førespurnader)(?:\s+om\s+[\w ]+?)?\s+kan\s+rett(?:es|ast)\s+til\s*:?"
     r"|(?:media|pressen|journalister)\s+kan\s+kontakte\s*:?"
     r")[ \t\u00a0]*",
     re.I,

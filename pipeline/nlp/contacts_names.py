@@ -214,6 +214,9 @@ def org_at(text: str, pos: int, gaz: Gazetteer, known_only: bool = False) -> tup
     return m.group(), m.end()
 
 
+_LOWER_ORG_AFTER = re.compile(r"^\s*,?\s*(?:i|ved|på|hos|fra|frå)\s+(?P<org>[a-zæøå][\w-]*)", re.I)
+
+
 def org_after(text: str, pos: int, hi: int, gaz: Gazetteer) -> str | None:
     """The organisation introduced by a preposition right after `pos` ("i Helse Nord", "ved UNN")."""
     m = re.compile(rf"{SPACE}+(?P<prep>{_PREP}){SPACE}+").match(text, pos)
@@ -242,6 +245,9 @@ def describe(text: str, mention: Mention, lo: int, hi: int, gaz: Gazetteer) -> N
         role = m.group("role")
         org = _genitive(left[: m.start()])
     if AGE_OR_PARTY.match(right) or OUTSIDE_PLACE.match(right):
+        mention.excluded = True
+    outside = _LOWER_ORG_AFTER.match(right)  # "vaktleiar NAME i nettselskapet"
+    if outside and EXCLUDED_ORG.fullmatch(outside.group("org")):
         mention.excluded = True
     org = org or org_after(text, mention.end, hi, gaz)
     m = _RIGHT_PAREN.match(right) or _RIGHT_APPOSITION.match(right)
