@@ -14,7 +14,7 @@ from ..records import SystemHit, TrustHit
 # Words that put a sentence in the future or the plan, not in an outage that happened.
 _FUTURE = re.compile(
     r"\b(vil|skal|kommer til å|kjem til å|blir stengt|vert stengt|kan gi|kan føre til|kan bli|risiko for|"
-    r"dersom|hvis|viss|om det skulle)\b", re.I)
+    r"dersom|hvis|viss|om det skulle|advarer|åtvarar|varsler om|varslar om|fare for|forbereder|førebur)\b", re.I)
 # A failure word in the title next to a system ("Feil i journalsystemet", "Ustabil pasientjournal").
 _TITLE_FAILURE = re.compile(
     r"\b(feil\w*|problem\w*|stans\w*|forstyrr\w*|ustabil\w*|nede|trøbbel|svikt\w*|brudd|brot|kaos|utfall|"
@@ -137,7 +137,7 @@ def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[Tr
             continue
         if ent.label_ == "TOWN" and not (_HOSPITAL_WORD.search(sent.text) or _has_other_place(ent)):
             continue
-        if not _about_outage(sent, by_sent, first_sents):
+        if not _about_outage(sent, by_sent, first_sents) or _SCOPE.search(doc.text[sent.start_char: ent.start_char]):
             continue
         ids = _expand(ent, gaz)
         clause = sent.text[max(0, ent.start_char - sent.start_char - 5):]
@@ -156,6 +156,9 @@ def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[Tr
     return tuple(sorted(hits.values(), key=lambda t: t.id))
 
 
+# A relative clause describing whom an IT provider serves ("som drifter IT-systemene for sykehusene i ...").
+_SCOPE = re.compile(r"\bsom\s+(drifter|driftar|leverer|forvalter|forvaltar|har ansvar for|betjener|har driftsansvaret)\b"
+                    r"[^.,;]*$", re.I)
 _ALL_OF = re.compile(
     r"\b(alle|heile|hele|samtlige)\s+(de\s+|dei\s+)?(\w+\s+){0,2}?(sykehus\w*|sjukehus\w*|helseforetak\w*|"
     r"helseføretak\w*|foretaksgrupp\w*|føretaksgrupp\w*|foretak\w*|føretak\w*)\s+(i|på|under|ved)\s*$",
