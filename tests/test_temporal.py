@@ -451,3 +451,18 @@ def test_incident_window_with_vague_ends(text, expected):
 
 def test_incident_window_of_nothing():
     assert incident_window([]) == (None, None, None, None)
+
+
+def test_range_word_before_a_weekday_and_clock_time_marks_the_end():
+    text = "MetaVision var ute av drift fra tirsdag kveld klokken 21.15 til onsdag klokken 02.30."
+    start, _, end, end_p = incident_window(find_times(text, date(2021, 1, 20)))
+    assert start.isoformat() == "2021-01-19T21:15:00+01:00"
+    assert end.isoformat() == "2021-01-20T02:30:00+01:00" and end_p == "minute"
+
+
+def test_discontinuous_negated_login_is_a_start_and_in_order_again_an_end():
+    text = ("Mandag morgen i 07-tiden fikk ansatte ved sykehuset ikke logget seg inn på PC-ene.\n\n"
+            "Klokken 09.50 mandag var påloggingen i orden igjen.")
+    start, start_p, end, _ = incident_window(find_times(text, date(2024, 2, 27)))
+    assert (start.isoformat(), start_p) == ("2024-02-26T07:00:00+01:00", "approximate")
+    assert end.isoformat() == "2024-02-26T09:50:00+01:00"

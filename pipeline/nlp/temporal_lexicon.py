@@ -150,7 +150,8 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
         "vanskelege å nå", "kutta", "kuttet", "lynnedslag", "lynnedslaget", "slo ned", "øydela", "ødela",
         "fekk skade", "fikk skade", "straumbrot", "straumbrotet", "strømbrudd", "strømbruddet", "kabelbrot",
         "kabelbrotet", "kabelbrudd", "utan straum", "uten strøm", "gikk strømmen", "gjekk straumen",
-        "ramma", "rammet", "råka", "mista sambandet", "mistet forbindelsen",
+        "ramma", "rammet", "råka", "mista sambandet", "mistet forbindelsen", "ikke logget", "ikkje logga",
+        "ikke logge seg", "ikkje logge seg", "kom ikke inn", "kom ikkje inn", "ikke tilgang", "ikkje tilgang",
     ),
     # the outage ended
     "end": (
@@ -166,7 +167,7 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
         "kom i gang att", "normal igjen", "normal att", "normalt igjen", "normalt att", "normale igjen",
         "normale att", "igjen var i drift", "igjen er i drift", "att var i drift", "igjen i drift",
         "att i drift", "igjen mulig", "att mogleg", "mulig igjen", "mogleg att", "vore stabile",
-        "vært stabile", "vore stabilt", "vært stabilt",
+        "vært stabile", "vore stabilt", "vært stabilt", "i orden igjen", "i orden att",
     ),
     # still going on at that time: a status time, not the start
     "ongoing": (

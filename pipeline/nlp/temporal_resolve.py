@@ -238,8 +238,10 @@ def _clock_drafts(text: str, i: int, at: Atoms, anchors: dict[int, _Anchor | Non
             pick = min(near, key=lambda a: (a.start > c.start, abs(a.start - c.start)), default=None)
             anchor, source = (anchors[id(pick)], "sentence") if pick else line.fallback(info.stamp)
         value = clock_value(c, anchor.day, anchor.pod, anchor.night) if anchor else None
+        # "til onsdag klokken 02.30": the range word stands before the day, not the clock time
+        direction = c.direction or (_date_direction(text, own.start) if own is not None else "")
         out.append(Draft(*span, i, "clock", value, precision, pod=anchor.pod if anchor else None,
-                         direction=c.direction, side=c.side, source=source,
+                         direction=direction, side=c.side, source=source,
                          conflict=bool(own is not None and conflicts[id(own)])))
     return out
 
