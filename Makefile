@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test train-ner bench bench-crawl sample-site clean
+.PHONY: install run test train-ner bench bench-crawl bench-extract sample-site clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ train-ner: install  ## train the NorNE NER model into data/models/ (not part of 
 
 bench-crawl: install  ## crawl benchmark: 20 local hosts x 100 articles; writes bench/crawl-results.json
 	$(PY) -m bench.crawl_bench
+
+bench-extract: install  ## extraction speed over 1,000 articles vs the NER model alone; writes bench/extract-results.json
+	$(PY) -m bench.extract_bench
 
 sample-site: install  ## re-render data/sample-site/ from data/sample-articles/
 	$(PY) -m pipeline build-sample-site

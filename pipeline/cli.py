@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -14,6 +16,7 @@ import click
 from .errors import ConfigError, PipelineError
 
 EXIT_PARTIAL = 4  # some sites could not be crawled; everything else was stored
+KILL_AT = "TRACKER_TEST_KILL_AT"  # test hook: STAGE[:N] kills the run with SIGKILL at that checkpoint
 
 
 def _settings(ctx: click.Context, db: str | None) -> Any:
@@ -45,10 +48,39 @@ def config_option(f: Callable) -> Callable:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--settings", "settings_file", default=None, metavar="FILE", help="User settings TOML.")
 @click.option("-v", "--verbose", is_flag=True, help="Log progress details to stderr.")
-def cli(settings_file: str | None, verbose: bool) -> None:
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Logs on stderr as text, or as one JSON object per line (time, level, logger, message, run_id).")
+@click.pass_context
+def cli(ctx: click.Context, settings_file: str | None, verbose: bool, log_format: str) -> None:
     """Norwegian hospital IT-outage tracker: crawl, extract, merge, load into DuckDB."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    from .logs import configure
+
+    ctx.obj = configure(log_format, verbose)  # the run-id filter: _batch stamps the run id on every log line
+
+
+def _say(message: str, exit_code: int | None = None, level: int = logging.ERROR) -> None:
+    """An error or warning line on stderr: plain text, or a JSON log record with --log-format json."""
+    from .logs import json_enabled
+
+    if json_enabled():
+        logging.getLogger("pipeline.cli").log(level, message, extra={"exit_code": exit_code})
+    else:
+        click.echo(message, err=True)
+
+
+def _kill_hook() -> Callable[[str, int], None] | None:
+    """Test-only: SIGKILL this process at the checkpoint named in TRACKER_TEST_KILL_AT (e.g. `annotate:30`)."""
+    spec = os.environ.get(KILL_AT)
+    if not spec:
+        return None
+    stage, _, count = spec.partition(":")
+    at = int(count or 1)
+
+    def checkpoint(name: str, n: int) -> None:
+        if name == stage and n >= at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return checkpoint
 
 
 def _progress(enabled: bool) -> Callable[[str, int | None], Callable[[int], None]]:
@@ -84,10 +116,17 @@ def _load_sites(path: Path) -> list[Any]:
 
 
 def _batch(ctx: click.Context, command: str, db: str | None, config: str | None, as_json: bool, **kw: Any) -> None:
-    from .run import execute, sample_sites
+    from .logs import json_enabled
+    from .run import execute, new_run_id, sample_sites
 
     settings = _settings(ctx, db)
-    progress = _progress(not as_json and sys.stderr.isatty())
+    progress = _progress(not as_json and not json_enabled() and sys.stderr.isatty())
+    kw["run_id"] = new_run_id()
+    if ctx.obj is not None:
+        ctx.obj.run_id = kw["run_id"]
+    hook = _kill_hook()
+    if hook is not None:
+        kw["checkpoint"] = hook
     if config is None and kw.get("crawl", True):
         with sample_sites(settings) as sites:
             summary = execute(settings, command, sites, allow_loopback=True, progress=progress, **kw)
@@ -97,8 +136,8 @@ def _batch(ctx: click.Context, command: str, db: str | None, config: str | None,
     _print_summary(summary, as_json)
     if summary.get("status") == "partial":
         failed = ", ".join(f"{k} ({v})" for k, v in summary["sites_with_failures"].items())
-        click.echo(f"warning: some pages could not be fetched: {failed}; see the run_fetches table "
-                   f"(run {summary['run_id']}) and re-run later", err=True)
+        _say(f"warning: some pages could not be fetched: {failed}; see `python -m pipeline status` or the "
+             f"run_fetches table (run {summary['run_id']}) and re-run later", EXIT_PARTIAL, logging.WARNING)
         sys.exit(EXIT_PARTIAL)
 
 
@@ -287,6 +326,78 @@ def ner_eval_cmd(iob: str, model: str | None, as_json: bool) -> None:
     click.echo(json.dumps(scores, ensure_ascii=False))
 
 
+def _region_option(f: Callable) -> Callable:
+    return click.option("--region", default=None, metavar="ID",
+                        help="Only incidents in this region (a regional health authority id, e.g. helse-nord-rhf).")(f)
+
+
+@cli.command("export")
+@db_option
+@click.option("--out", required=True, metavar="DIR", help="Directory to write the dataset into (created if needed).")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "jsonl"]), default="parquet", show_default=True,
+              help="File format of the tables.")
+@click.option("--since", default=None, metavar="YYYY-MM-DD",
+              help="Only incidents that started (else were first reported) on or after this date.")
+@_region_option
+@click.option("--trust", default=None, metavar="ID", help="Only incidents that affected this trust (e.g. unn).")
+@click.option("--with-text", is_flag=True,
+              help="Include the articles' full text (copyright of the trusts; off by default).")
+@json_option
+@click.pass_context
+def export_cmd(ctx: click.Context, db: str | None, out: str, fmt: str, since: str | None, region: str | None,
+               trust: str | None, with_text: bool, as_json: bool) -> None:
+    """Write a citable research dataset: one file per table, datapackage.json, README.md, CITATION.cff.
+
+    Example: python -m pipeline export --out dataset/ --format csv --region helse-nord-rhf
+    """
+    from .export import export_dataset
+
+    result = export_dataset(_settings(ctx, db), out, fmt, _parse_date(since, "--since"), region, trust, with_text)
+    if as_json:
+        click.echo(json.dumps({"out": str(result.out), "format": result.format, "files": list(result.files),
+                               "rows": result.rows, "bytes": result.bytes, "seconds": result.seconds}))
+        return
+    rows = ", ".join(f"{k} {v}" for k, v in result.rows.items())
+    click.echo(f"exported {len(result.rows)} tables ({rows}) as {result.format} to {result.out} "
+               f"({result.bytes / 1024:.0f} KiB, {result.seconds:.1f} s); see {result.out / 'README.md'}")
+
+
+@cli.command("report")
+@db_option
+@click.option("--out", default="report.html", show_default=True, metavar="FILE", help="HTML file to write.")
+@click.option("--title", default="IT outages at Norwegian hospitals", show_default=True, help="Title of the page.")
+@click.pass_context
+def report_cmd(ctx: click.Context, db: str | None, out: str, title: str) -> None:
+    """Write one static HTML page: headline figures, charts and the incident list with links.
+
+    Example: python -m pipeline report --out report.html
+    """
+    from .report import write_report
+
+    info = write_report(_settings(ctx, db).db, out, title)
+    click.echo(f"wrote {info['out']} ({info['incidents']} incidents, {info['bytes'] / 1024:.0f} KiB)")
+
+
+@cli.command("status")
+@db_option
+@json_option
+@click.option("--runs", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many runs to show.")
+@click.pass_context
+def status_cmd(ctx: click.Context, db: str | None, as_json: bool, runs: int) -> None:
+    """Show the last runs, per-site fetch failures and how fresh the data is.
+
+    Example: python -m pipeline status --db data/incidents.duckdb --json
+    """
+    from .status import database_status, format_status
+    from .store import connect
+
+    path = _settings(ctx, db).db
+    with connect(path, read_only=True) as con:
+        status = database_status(con, path, runs)
+    iso = lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v)  # noqa: E731
+    click.echo(json.dumps(status, ensure_ascii=False, default=iso) if as_json else format_status(status))
+
+
 def main() -> None:
     """Entry point: run the CLI and turn library errors into one-line messages."""
     try:
@@ -297,11 +408,11 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
+        _say("aborted", 130)
         sys.exit(130)
     except PipelineError as exc:
-        click.echo(f"error: {exc}", err=True)
+        _say(f"error: {exc}", exc.exit_code)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("interrupted: re-run the same command to continue where it stopped", err=True)
+        _say("interrupted: re-run the same command to continue where it stopped", 130)
         sys.exit(130)

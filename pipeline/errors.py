@@ -20,12 +20,6 @@ class StorageError(PipelineError):
     exit_code = 5
 
 
-class FetchError(PipelineError):
-    """A fetch failed in a way that stops the whole run (not a single page)."""
-
-    exit_code = 2
-
-
 class LockError(StorageError):
     """Another run holds the writer lock of the database."""
 

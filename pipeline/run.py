@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
-import statistics
 import uuid
 from collections import Counter
 from datetime import date, timedelta
@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 SAMPLE_SITE = DATA_DIR / "sample-site"
 SITES_TOML = Path(__file__).with_name("sites.toml")
 Progress = Callable[[str, int | None], Callable[[int], None]]  # (stage, total) -> advance(n)
+# Called at named points with a running count: ("fetch", pages stored), ("crawled", 1) once the crawl
+# is published, ("annotate", articles), ("load", articles saved), ("merged", 1), ("finished", 1) just
+# before the last publish. The CLI's test hook uses it to kill the process at a chosen point.
+Checkpoint = Callable[[str, int], None]
 
 _VERSIONED = ["pipeline/extract.py", "pipeline/nlp/*.py", "pipeline/gazetteer.py", "data/gazetteer/*.csv"]
 
@@ -42,13 +46,34 @@ def _no_progress(stage: str, total: int | None) -> Callable[[int], None]:
     return lambda n: None
 
 
+def _no_checkpoint(stage: str, count: int) -> None:
+    return None
+
+
+def new_run_id() -> str:
+    """A fresh run id (the CLI makes it first, so that its log lines carry it)."""
+    return uuid.uuid4().hex[:16]
+
+
 @dataclass
 class RunStats:
     fetch_outcomes: Counter = field(default_factory=Counter)
     site_failures: Counter = field(default_factory=Counter)
     pages_changed: int = 0
     processed: int = 0
+    saved: int = 0
     skipped_pages: int = 0
+
+    def record(self, store: Any, run_id: str | None) -> None:
+        """Write the counters so far into the run's row (inside the caller's transaction)."""
+        if run_id is None:
+            return
+        d = self.as_dict()
+        store.con.execute(
+            """UPDATE runs SET pages_fetched = ?, pages_not_modified = ?, pages_failed = ?, summary_json = ?
+               WHERE id = ?""",
+            [d["pages_fetched"], d["pages_not_modified"], d["pages_failed"],
+             json.dumps(d, ensure_ascii=False, sort_keys=True), run_id])
 
     def as_dict(self) -> dict[str, Any]:
         o = self.fetch_outcomes
@@ -72,8 +97,12 @@ def sample_sites(settings: Settings) -> Iterator[list[Site]]:
 
 
 def crawl_sites(store: Any, run_id: str, sites: Sequence[Site], settings: Settings, stats: RunStats,
-                progress: Progress, allow_loopback: bool = False, since: date | None = None) -> None:
-    """Fetch listings and articles of every site; store pages and every fetch outcome."""
+                progress: Progress, allow_loopback: bool = False, since: date | None = None,
+                checkpoint: Checkpoint = _no_checkpoint) -> None:
+    """Fetch listings and articles of every site; store pages, every fetch outcome and the run's counters.
+
+    Each batch of fetches is one transaction together with the counters in the run's row.
+    """
     from .crawl import crawl
     from .fetch import Fetcher
     from .urls import url_id
@@ -86,7 +115,7 @@ def crawl_sites(store: Any, run_id: str, sites: Sequence[Site], settings: Settin
         allow_loopback=allow_loopback,
     )
     advance = progress("crawl", None)
-    pending = 0
+    pending = stored = 0
     store.con.execute("BEGIN TRANSACTION")
     try:
         schedule = (timedelta(hours=c.recheck_min_hours), timedelta(days=c.recheck_max_days))
@@ -102,10 +131,14 @@ def crawl_sites(store: Any, run_id: str, sites: Sequence[Site], settings: Settin
                 stats.site_failures[result.site_id] += 1
             advance(1)
             pending += 1
+            stored += 1
+            checkpoint("fetch", stored)
             if pending >= 50:  # commit in batches: a kill loses at most one batch, refetched next run
+                stats.record(store, run_id)
                 store.con.execute("COMMIT")
                 store.con.execute("BEGIN TRANSACTION")
                 pending = 0
+        stats.record(store, run_id)
         store.con.execute("COMMIT")
     except BaseException:
         store.con.execute("ROLLBACK")
@@ -115,8 +148,13 @@ def crawl_sites(store: Any, run_id: str, sites: Sequence[Site], settings: Settin
 
 
 def process_pages(store: Any, settings: Settings, stats: RunStats, progress: Progress,
-                  reprocess: bool = False, langs: dict[str, str] | None = None) -> None:
-    """Extract and annotate every page whose content or code version changed."""
+                  reprocess: bool = False, langs: dict[str, str] | None = None, run_id: str | None = None,
+                  checkpoint: Checkpoint = _no_checkpoint) -> None:
+    """Extract and annotate every page whose content or code version changed; count them in the run's row.
+
+    `save_facts` commits each batch itself; the counters follow it at once, and since the stage's
+    copy is published only as a whole, no reader ever sees one without the other.
+    """
     from .extract import extract_articles
     from .nlp import nlp_from_settings
     from .nlp.facts import annotate, to_contract
@@ -138,16 +176,23 @@ def process_pages(store: Any, settings: Settings, stats: RunStats, progress: Pro
                 continue
             yield item
 
+    def save(batch: list[tuple[Any, str | None, dict[str, Any]]]) -> None:
+        store.save_facts(batch, version)
+        stats.saved += len(batch)
+        stats.record(store, run_id)
+        checkpoint("load", stats.saved)
+
     batch: list[tuple[Any, str | None, dict[str, Any]]] = []
     for facts in annotate(articles(), nlp):
         batch.append((facts, hashes.get(facts.article.page_id or ""), to_contract(facts)))
         stats.processed += 1
         advance(1)
+        checkpoint("annotate", stats.processed)
         if len(batch) >= 100:
-            store.save_facts(batch, version)
+            save(batch)
             batch = []
     if batch:
-        store.save_facts(batch, version)
+        save(batch)
 
 
 def build_incidents(store: Any, settings: Settings) -> int:
@@ -158,10 +203,9 @@ def build_incidents(store: Any, settings: Settings) -> int:
 
 
 def summarise(store: Any) -> dict[str, Any]:
-    """Headline figures of the database after a run."""
+    """Headline figures of the database after a run (durations from the `duration_stats` view)."""
     con = store.con
-    durations = [r[0] for r in con.execute(
-        "SELECT duration_minutes FROM incidents WHERE duration_minutes IS NOT NULL").fetchall()]
+    stats = con.execute("SELECT incidents, median, p90 FROM duration_stats WHERE dimension = 'all'").fetchone()
     per_region = dict(con.execute("""
         SELECT coalesce(r, 'unknown'), count(*) FROM (SELECT unnest(CASE WHEN len(regions) = 0 THEN [NULL]
         ELSE regions END) AS r FROM incidents) GROUP BY 1 ORDER BY 1""").fetchall())
@@ -169,19 +213,24 @@ def summarise(store: Any) -> dict[str, Any]:
         "articles": store.scalar("SELECT count(*) FROM articles"),
         "outage_articles": store.scalar("SELECT count(*) FROM articles WHERE is_outage"),
         "incidents": store.scalar("SELECT count(*) FROM incidents"),
+        "incidents_ongoing": store.scalar("SELECT count(*) FROM incidents WHERE status = 'ongoing'"),
         "incidents_per_region": per_region,
-        "median_duration_minutes": statistics.median(durations) if durations else None,
+        "incidents_with_duration": stats[0] if stats else 0,
+        "median_duration_minutes": stats[1] if stats else None,
+        "p90_duration_minutes": stats[2] if stats else None,
+        "trusts_crawled": store.scalar("SELECT count(*) FROM coverage WHERE crawled"),
     }
 
 
 def execute(settings: Settings, command: str, sites: Sequence[Site] | None = None, *, crawl: bool = True,
             process: bool = True, reprocess: bool = False, allow_loopback: bool = False,
-            since: date | None = None, progress: Progress = _no_progress) -> dict[str, Any]:
+            since: date | None = None, progress: Progress = _no_progress, run_id: str | None = None,
+            checkpoint: Checkpoint = _no_checkpoint) -> dict[str, Any]:
     """Run the batch (`run`, `crawl` or `process`) against settings.db and return its summary."""
     from .errors import StorageError
     from .store import Store, open_writer
 
-    run_id = uuid.uuid4().hex[:16]
+    run_id = run_id or new_run_id()
     stats = RunStats()
     version = code_version(settings.nlp.ner_model)
     gaz = load_gazetteer()
@@ -190,21 +239,25 @@ def execute(settings: Settings, command: str, sites: Sequence[Site] | None = Non
             with writer.stage() as con:  # stage 1: bookkeeping and the crawl, published when done
                 store = Store(con)
                 store.start_run(run_id, command, version)
+                log.info("run %s started: %s on %s", run_id, command, settings.db, extra={"run_id": run_id})
                 store.upsert_trusts([(t.id, t.name, t.kind, t.region_id or None) for t in gaz.trusts.values()])
                 if sites:
                     store.upsert_sites(sites, {s.id: gaz.region_of(s.id) for s in sites})
                 if crawl and sites:
-                    crawl_sites(store, run_id, sites, settings, stats, progress, allow_loopback, since)
+                    crawl_sites(store, run_id, sites, settings, stats, progress, allow_loopback, since, checkpoint)
+            checkpoint("crawled", 1)
             with writer.stage() as con:  # stage 2: extraction, NLP, incidents and the run's summary
                 store = Store(con)
                 if process:
                     langs = {s.id: s.lang for s in sites or ()}
-                    process_pages(store, settings, stats, progress, reprocess, langs)
+                    process_pages(store, settings, stats, progress, reprocess, langs, run_id, checkpoint)
                     build_incidents(store, settings)
+                    checkpoint("merged", 1)
                 summary = {"run_id": run_id, "command": command, "db": str(settings.db), **stats.as_dict(),
                            **summarise(store)}
                 summary["status"] = "partial" if stats.site_failures else "ok"
                 store.finish_run(run_id, summary["status"], summary)
+                checkpoint("finished", 1)
         except BaseException as exc:
             if isinstance(exc, StorageError):
                 raise  # the database itself is the problem: nothing more to write
@@ -214,4 +267,5 @@ def execute(settings: Settings, command: str, sites: Sequence[Site] | None = Non
             except Exception:  # the original error is what the user needs to see
                 log.warning("could not record the failed run %s", run_id)
             raise
+    log.info("run %s finished: %s", run_id, summary["status"], extra={"run_id": run_id})
     return summary

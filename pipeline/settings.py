@@ -45,18 +45,27 @@ class IncidentSettings:
 
 
 @dataclass(frozen=True)
+class ExportSettings:
+    title: str
+    authors: str
+    license: str
+    repository: str
+
+
+@dataclass(frozen=True)
 class Settings:
     db: str
     crawl: CrawlSettings
     nlp: NlpSettings
     incidents: IncidentSettings
+    export: ExportSettings
 
     def with_db(self, db: str | Path | None) -> "Settings":
         """A copy with another database path (None keeps the current one)."""
         return self if db is None else replace(self, db=str(db))
 
 
-_SECTIONS = {"crawl": CrawlSettings, "nlp": NlpSettings, "incidents": IncidentSettings}
+_SECTIONS = {"crawl": CrawlSettings, "nlp": NlpSettings, "incidents": IncidentSettings, "export": ExportSettings}
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any], source: str) -> None:

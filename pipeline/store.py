@@ -1,6 +1,7 @@
 """DuckDB storage: migrations, upserts of every stage's records, run bookkeeping."""
 from __future__ import annotations
 
+import errno
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -104,7 +105,8 @@ class Writer:
         """A migrated connection to a private copy, published atomically when the stage ends.
 
         On an error the committed work of the stage is still published (every batch is its own
-        transaction); when the copy cannot be closed cleanly it is discarded instead.
+        transaction); on an I/O failure (disk full) or when the copy cannot be closed cleanly it
+        is discarded instead, so the published file stays as it was.
         """
         work = dbfile.start_copy(self.path)
         try:
@@ -114,16 +116,68 @@ class Writer:
             raise
         try:
             con.execute("SET TimeZone = 'Europe/Oslo'")
+            self._backup_before_migration(con)
+        except BaseException:
+            _close_quietly(con)
+            dbfile.discard(work)
+            raise
+        try:
             migrate(con, self.path)
             yield con
-        finally:
-            try:
-                con.execute("CHECKPOINT")
-                con.close()
-            except duckdb.Error:
-                dbfile.discard(work)
+        except BaseException as exc:
+            reason = _io_failure(exc)
+            if reason is None:
+                self._publish(con, work)
                 raise
-            dbfile.publish(work, self.path)
+            _close_quietly(con)
+            dbfile.discard(work)
+            raise StorageError(f"cannot write {self.path} ({reason}): free disk space or check the file system; "
+                               "the published database is intact") from None
+        self._publish(con, work)
+
+    def _backup_before_migration(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Keep NAME.vN.bak of a published file that this stage is about to migrate."""
+        if not self.path.exists():
+            return
+        try:
+            current = schema_version(con)
+        except duckdb.CatalogException:
+            return  # no tracker schema yet: nothing worth keeping
+        if 0 < current < latest_version():
+            dbfile.backup(self.path, current)
+
+    def _publish(self, con: duckdb.DuckDBPyConnection, work: Path) -> None:
+        try:
+            con.execute("CHECKPOINT")
+            con.close()
+        except duckdb.Error as exc:
+            _close_quietly(con)
+            dbfile.discard(work)
+            raise StorageError(f"cannot write {self.path} ({_io_failure(exc) or _first_line(exc)}): free disk "
+                               "space or check the file system; the published database is intact") from None
+        dbfile.publish(work, self.path)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def _io_failure(exc: BaseException | None) -> str | None:
+    """The first line of an I/O failure (disk full, invalidated database) in an exception chain, else None."""
+    while exc is not None:
+        if isinstance(exc, (duckdb.IOException, duckdb.FatalException, duckdb.OutOfMemoryException)):
+            return _first_line(exc)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO):
+            return exc.strerror or _first_line(exc)
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.close()
+    except duckdb.Error:
+        pass
 
 
 @contextmanager
