@@ -8,7 +8,8 @@ Two reports describe the same incident when
   3. their time windows overlap or lie within `gap_hours` of each other (a window runs
      from start, else publication, to end, else the latest of start, publication and
      in-text update: a follow-up extends the incident it updates).
-Merging is transitive (connected components), so the result does not depend on order.
+Merging is transitive (connected components), so the result does not depend on order; a vague
+report (no system or no trust named) joins only the incident closest in time, never bridging two.
 Where reports disagree, the value chosen is the most precise, then the one from an official
 source (the site of an affected trust, its regional authority or regional IT provider), then
 the earliest report for a start and the latest report for an end; `conflicts` says why.
@@ -114,8 +115,38 @@ def merge(reports: Iterable[Report], gaz: Gazetteer, gap_hours: float = 36) -> l
 
 
 def merge_groups(reports: Iterable[Report], gaz: Gazetteer, gap_hours: float = 36) -> list[tuple[Incident, list[Report]]]:
-    """Like `merge`, with the reports of each incident (sorted by article id)."""
+    """Like `merge`, with the reports of each incident (sorted by article id).
+
+    Reports naming both a system and a trust are merged first (connected components). A vague
+    report, naming no system or no trust, then joins the one component it matches closest in time,
+    so that it never bridges two incidents; vague reports matching none are merged among themselves.
+    """
     items = sorted(reports, key=lambda r: r.article_id)
+    specific = [r for r in items if _is_specific(r)]
+    components = _components(specific, gaz, gap_hours)
+    rest = []
+    gap = timedelta(hours=gap_hours)
+    spans = [_span(c) for c in components]
+    for report in (r for r in items if not _is_specific(r)):
+        w = window(report)
+        near = [c for c, span in zip(components, spans, strict=True)
+                if w is not None and span is not None and span[0] <= w[1] + gap and w[0] <= span[1] + gap]
+        matches = [c for c in near if any(same_incident(report, r, gaz, gap_hours) for r in c)]
+        if matches:
+            min(matches, key=lambda c: (_distance(report, c), c[0].article_id)).append(report)
+        else:
+            rest.append(report)
+    groups = [sorted(c, key=lambda r: r.article_id) for c in components + _components(rest, gaz, gap_hours)]
+    pairs = [(_incident(group, gaz), group) for group in groups]
+    return sorted(pairs, key=lambda p: (_as_dt(p[0].start) or datetime.max.replace(tzinfo=OSLO), p[0].id))
+
+
+def _is_specific(report: Report) -> bool:
+    return bool(report.systems or report.system_types) and bool(report.trusts)
+
+
+def _components(items: Sequence[Report], gaz: Gazetteer, gap_hours: float) -> list[list[Report]]:
+    """Connected components of the merge rule over reports sorted by article id."""
     parent = list(range(len(items)))
 
     def find(i: int) -> int:
@@ -124,15 +155,32 @@ def merge_groups(reports: Iterable[Report], gaz: Gazetteer, gap_hours: float = 3
             i = parent[i]
         return i
 
-    for i in range(len(items)):
-        for j in range(i + 1, len(items)):
+    # Only reports whose windows come within the gap can match: sweep them in order of window start.
+    gap = timedelta(hours=gap_hours)
+    timed = sorted((w, i) for i, w in ((i, window(r)) for i, r in enumerate(items)) if w is not None)
+    for k, ((_, end_i), i) in enumerate(timed):
+        for (start_j, _), j in timed[k + 1:]:
+            if start_j > end_i + gap:
+                break
             if find(i) != find(j) and same_incident(items[i], items[j], gaz, gap_hours):
                 parent[max(find(i), find(j))] = min(find(i), find(j))
     groups: dict[int, list[Report]] = {}
     for i, report in enumerate(items):
         groups.setdefault(find(i), []).append(report)
-    pairs = [(_incident(group, gaz), group) for group in groups.values()]
-    return sorted(pairs, key=lambda p: (_as_dt(p[0].start) or datetime.max.replace(tzinfo=OSLO), p[0].id))
+    return list(groups.values())
+
+
+def _span(component: Sequence[Report]) -> tuple[datetime, datetime] | None:
+    windows = [w for w in (window(r) for r in component) if w is not None]
+    return (min(w[0] for w in windows), max(w[1] for w in windows)) if windows else None
+
+
+def _distance(report: Report, component: Sequence[Report]) -> float:
+    """Hours between the report's window and the nearest window of the component (0 when they overlap)."""
+    w = window(report)
+    gaps = [max((o[0] - w[1]).total_seconds(), (w[0] - o[1]).total_seconds(), 0.0) / 3600
+            for o in (window(r) for r in component) if o is not None and w is not None]
+    return min(gaps, default=math.inf)
 
 
 def is_official(site_id: str | None, trusts: Iterable[str], gaz: Gazetteer) -> bool:
@@ -208,8 +256,8 @@ def conflicts(group: Sequence[Report], gaz: Gazetteer) -> list[Conflict]:
         if not dropped and (best is None or all(_compatible(c, best) for c in ranked)):
             continue
         why = {c[0].article_id: _decider(field, best, c, official) for c in ranked[1:]}
-        won = "; ".join(sorted({why[c[0].article_id][0] for c in ranked[1:] if not _compatible(c, best)}
-                               | ({"later than the chosen start"} if dropped else set())))
+        won = "; ".join(sorted({why[c[0].article_id][0] for c in ranked[1:] if not _compatible(c, best)})
+                        + (["later than the chosen start"] if dropped else []))
         for c in ranked + dropped:
             r, value, precision = c
             chosen = best is not None and r.article_id == best[0].article_id
@@ -237,7 +285,11 @@ def status_changes(group: Sequence[Report]) -> list[StatusChange]:
         if _resolved(r) and (r.last_update or r.published) is not None:
             at = r.last_update or r.published
             resolved.append(StatusChange("resolved", at, "minute" if isinstance(at, datetime) else "day", r.article_id))
-    key = lambda c: (_as_dt(c.reported), c.article_id)  # noqa: E731
+
+    def key(c: StatusChange) -> tuple:  # by day; within a day a clock time before a bare date
+        day = c.reported.astimezone(OSLO).date() if isinstance(c.reported, datetime) else c.reported
+        return day, c.precision != "minute", _as_dt(c.reported), c.article_id
+
     first_resolved = min(resolved, key=key) if resolved else None
     first_ongoing = min(ongoing, key=key) if ongoing else None
     if first_ongoing and first_resolved and key(first_ongoing)[0] > key(first_resolved)[0]:

@@ -196,13 +196,39 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
         with open_writer(path) as writer, writer.stage() as con:
             yield con
         return
-    con = _open(path, read_only=True)
+    con = _attach_read_only(path)
     try:
-        con.execute("SET TimeZone = 'Europe/Oslo'")  # timestamps read back in the trusts' local time
-        _check_readable(con, path)
         yield con
     finally:
         con.close()
+
+
+def _attach_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """The file attached read-only to a private in-memory DuckDB.
+
+    DuckDB shares one instance per path within a process, so a plain
+    `duckdb.connect(path, read_only=True)` a notebook still holds would otherwise keep serving
+    the file as it was before the last run; an attached file is always the published one.
+    """
+    if not path.exists():
+        raise StorageError(f"database {path} does not exist: run `python -m pipeline run --db {path}` first")
+    con = duckdb.connect(":memory:")
+    try:
+        try:
+            con.execute("ATTACH ? AS tracker (READ_ONLY)", [str(path)])
+            con.execute("USE tracker")
+        except duckdb.Error as exc:
+            raise StorageError(f"database {path} cannot be opened ({str(exc).splitlines()[0]}): "
+                               "is it a DuckDB file?") from None
+        con.execute("SET TimeZone = 'Europe/Oslo'")  # timestamps read back in the trusts' local time
+        _check_readable(con, path)
+        if schema_version(con) < latest_version():
+            raise StorageError(f"database {path} has an older schema: run `python -m pipeline process --db {path}` "
+                               "to migrate it")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 class Store:

@@ -53,7 +53,8 @@ def test_convert_iob_counts_and_drops(tiny_iob: Path) -> None:
 
 def test_guess_spaces() -> None:
     """No space before closing punctuation or after opening brackets."""
-    assert guess_spaces(["Hei", "(", "du", ")", ",", "ok", "."]) == [True, False, False, False, True, False, False]
+    words = ["Hei", "(", "du", ")", ",", "ok", "."]
+    assert guess_spaces(words) == [True, False, False, False, True, False, False]
 
 
 def test_config_is_standalone_ner() -> None:

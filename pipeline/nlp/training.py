@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import spacy
@@ -124,42 +123,6 @@ def convert_iob(path: Path, nlp: Language) -> tuple[DocBin, dict]:
     return docbin, stats
 
 
-@spacy.registry.augmenters("norne.entity_swap.v1")
-def create_entity_swap(pool: str, level: float, seed: int = 0) -> Callable:
-    """Augmenter: also yield a copy of `level` of the sentences with every entity swapped for
-    a random distinct entity of the same label from the DocBin at `pool` (less name memorising)."""
-    rng = random.Random(seed)
-    pools: dict[str, list[tuple[str, ...]]] = {}
-
-    def augment(nlp: Language, example: Example) -> Iterator[Example]:
-        yield example
-        ref = example.reference
-        if not ref.ents or rng.random() >= level:
-            return
-        if not pools:
-            names: dict[str, set] = {}
-            for doc in DocBin().from_disk(pool).get_docs(nlp.vocab):
-                for ent in doc.ents:
-                    names.setdefault(ent.label_, set()).add(tuple(t.text for t in ent))
-            pools.update({label: sorted(found) for label, found in names.items()})
-        words: list[str] = []
-        spans: list[tuple[int, int, str]] = []
-        last = 0
-        for ent in ref.ents:
-            words.extend(t.text for t in ref[last:ent.start])
-            choices = pools.get(ent.label_) or [tuple(t.text for t in ent)]
-            start = len(words)
-            words.extend(rng.choice(choices))
-            spans.append((start, len(words), ent.label_))
-            last = ent.end
-        words.extend(t.text for t in ref[last:])
-        doc = Doc(nlp.vocab, words=words, spaces=guess_spaces(words))
-        doc.set_ents([Span(doc, s, e, label=lab) for s, e, lab in spans], default="outside")
-        yield Example(nlp.make_doc(doc.text), doc)
-
-    return augment
-
-
 def _convert_many(paths: list[Path], nlp: Language, out: Path) -> dict:
     """Convert several IOB files into one .spacy file and return merged counts."""
     merged = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"], store_user_data=False)
@@ -191,10 +154,10 @@ def evaluate_iob(model_dir: Path, iob_path: Path) -> dict:
     """Score a trained pipeline on a NorNE IOB file (gold tokenisation, MISC mapped to O)."""
     nlp = spacy.load(model_dir)
     docbin, _ = convert_iob(iob_path, nlp)
-    examples = [
-        Example(Doc(nlp.vocab, words=[t.text for t in gold], spaces=[bool(t.whitespace_) for t in gold]), gold)
-        for gold in docbin.get_docs(nlp.vocab)
-    ]
+    examples = []
+    for gold in docbin.get_docs(nlp.vocab):
+        spaces = [bool(token.whitespace_) for token in gold]
+        examples.append(Example(Doc(nlp.vocab, words=[t.text for t in gold], spaces=spaces), gold))
     return _scores(nlp.evaluate(examples))
 
 
@@ -211,7 +174,7 @@ def train_ner(
     config: Path = DEFAULT_CONFIG,
     overrides: dict | None = None,
 ) -> dict:
-    """Convert NorNE, train the ner from ``config``, copy model-best to out_dir and write metrics.json."""
+    """Convert NorNE, train ``config``, copy model-best to out_dir and write its metrics.json."""
     from spacy.cli.train import train as spacy_train
 
     norne_dir, out_dir, work_dir = Path(norne_dir), Path(out_dir), Path(work_dir)
@@ -227,7 +190,8 @@ def train_ner(
     run_dir = work_dir / "run"
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    all_overrides = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
+    all_overrides = {"paths.train": str(train_path), "paths.dev": str(dev_path)}
+    all_overrides.update(overrides or {})
     log.info("training %s with overrides %s", config, all_overrides)
     started = time.monotonic()
     spacy_train(Path(config), output_path=run_dir, use_gpu=-1, overrides=all_overrides)
@@ -238,23 +202,26 @@ def train_ner(
     shutil.copytree(run_dir / "model-best", out_dir)
     metrics = {
         "config": Path(config).name,
-        "overrides": {k: v for k, v in (overrides or {}).items()},
+        "overrides": dict(overrides or {}),
         "training_seconds": seconds,
+        "model_bytes": sum(f.stat().st_size for f in out_dir.rglob("*") if f.is_file()),
         "best_dev_ents_f_during_training": _best_dev_score(run_dir),
         "labels": list(LABELS),
         "dropped_labels": list(DROPPED_LABELS),
         "data": data,
+        "eval_files": {"dev": DEV_FILE, "test": TEST_FILE, "tokens": "gold (NorNE) tokens"},
         "dev": evaluate_iob(out_dir, norne_dir / DEV_FILE),
         "test": evaluate_iob(out_dir, norne_dir / TEST_FILE),
         "spacy_version": spacy.__version__,
     }
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(metrics, indent=2, ensure_ascii=False) + "\n"
+    (out_dir / "metrics.json").write_text(text, encoding="utf-8")
     log.info("nob-dev ents_f %.4f (test scores in metrics.json)", metrics["dev"]["ents_f"])
     return metrics
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry: ``python -m pipeline.nlp.training [--norne DIR] [--out DIR] [--work DIR]``."""
+    """Command line: ``python -m pipeline.nlp.training [--norne DIR] [--out DIR] [--work DIR]``."""
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
