@@ -22,6 +22,9 @@ test: install  ## run the whole test suite
 train-ner: install  ## train the NorNE NER model into data/models/ (not part of make test)
 	$(PY) -m pipeline train-ner
 
+bench: install  ## processing benchmark (BENCH_SIZES="1000 5000"): bare vs process_full vs process; writes bench/results.json
+	$(PY) -m bench.process_bench
+
 bench-crawl: install  ## crawl benchmark: 20 local hosts x 100 articles; writes bench/crawl-results.json
 	$(PY) -m bench.crawl_bench
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 import uuid
 from collections import Counter
 from datetime import date, timedelta
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .gazetteer import DATA_DIR, load_gazetteer
-from .records import Article, Page, Site
+from .records import Page, Site
 from .settings import ROOT, Settings, resolve
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ Progress = Callable[[str, int | None], Callable[[int], None]]  # (stage, total) 
 # before the last publish. The CLI's test hook uses it to kill the process at a chosen point.
 Checkpoint = Callable[[str, int], None]
 
+SAVE_BATCH = 500  # articles per write transaction: a kill loses at most one batch, re-done by the next run
 _VERSIONED = ["pipeline/extract.py", "pipeline/nlp/*.py", "pipeline/gazetteer.py", "data/gazetteer/*.csv"]
 
 
@@ -63,6 +65,7 @@ class RunStats:
     processed: int = 0
     saved: int = 0
     skipped_pages: int = 0
+    seconds: Counter = field(default_factory=Counter)  # per stage; extract/annotate summed over processes
 
     def record(self, store: Any, run_id: str | None) -> None:
         """Write the counters so far into the run's row (inside the caller's transaction)."""
@@ -84,6 +87,7 @@ class RunStats:
             "pages_changed": self.pages_changed, "fetch_outcomes": dict(sorted(o.items())),
             "sites_with_failures": dict(sorted(self.site_failures.items())),
             "articles_processed": self.processed, "pages_without_text": self.skipped_pages,
+            "stage_seconds": {k: round(v, 3) for k, v in sorted(self.seconds.items())},
         }
 
 
@@ -115,6 +119,7 @@ def crawl_sites(store: Any, run_id: str, sites: Sequence[Site], settings: Settin
         allow_loopback=allow_loopback,
     )
     advance = progress("crawl", None)
+    started = time.perf_counter()
     pending = stored = 0
     store.con.execute("BEGIN TRANSACTION")
     try:
@@ -144,6 +149,7 @@ def crawl_sites(store: Any, run_id: str, sites: Sequence[Site], settings: Settin
         store.con.execute("ROLLBACK")
         raise
     finally:
+        stats.seconds["crawl"] += time.perf_counter() - started
         fetcher.close() if hasattr(fetcher, "close") else None
 
 
@@ -152,47 +158,59 @@ def process_pages(store: Any, settings: Settings, stats: RunStats, progress: Pro
                   checkpoint: Checkpoint = _no_checkpoint) -> None:
     """Extract and annotate every page whose content or code version changed; count them in the run's row.
 
-    `save_facts` commits each batch itself; the counters follow it at once, and since the stage's
-    copy is published only as a whole, no reader ever sees one without the other.
+    Pages stream from the database a chunk at a time through `nlp.processes` worker processes (results
+    in page order, identical to one process) into batched writes. `save_facts` commits each batch
+    itself; the counters follow it at once, and since the stage's copy is published only as a whole,
+    no reader ever sees one without the other.
     """
-    from .extract import extract_articles
-    from .nlp import nlp_from_settings
-    from .nlp.facts import annotate, to_contract
+    from .nlp import ner_model_dir
+    from .parallel import NlpSpec, annotate_pages, worker_count
 
     version = code_version(settings.nlp.ner_model)
-    pages = list(store.pages_to_process(version, reprocess=reprocess))
-    advance = progress("process", len(pages))
-    if not pages:
+    ids = store.ids_to_process(version, reprocess=reprocess)
+    advance = progress("process", len(ids))
+    if not ids:
         return
-    nlp = nlp_from_settings(settings)
-    hashes = {p.id: p.content_hash for p in pages}
-
-    def articles() -> Iterator[Article]:
-        for item in extract_articles(pages, langs):
-            if isinstance(item, Page):
-                stats.skipped_pages += 1
-                log.info("page %s has no readable text: skipped", item.url)
-                advance(1)
-                continue
-            yield item
+    spec = NlpSpec(ner_model_dir(settings), settings.nlp.outage_threshold, settings.nlp.prefilter)
+    processes = worker_count(settings.nlp.processes, len(ids))
+    log.info("processing %d pages in %d process(es)", len(ids), processes)
 
     def save(batch: list[tuple[Any, str | None, dict[str, Any]]]) -> None:
+        started = time.perf_counter()
         store.save_facts(batch, version)
+        stats.seconds["write"] += time.perf_counter() - started
         stats.saved += len(batch)
         stats.record(store, run_id)
         checkpoint("load", stats.saved)
 
     batch: list[tuple[Any, str | None, dict[str, Any]]] = []
-    for facts in annotate(articles(), nlp):
-        batch.append((facts, hashes.get(facts.article.page_id or ""), to_contract(facts)))
+    pages = _timed(store.iter_pages(ids), stats.seconds, "read")
+    for page, facts, contract in annotate_pages(pages, spec, langs, processes, seconds=stats.seconds):
+        if facts is None:
+            stats.skipped_pages += 1
+            log.info("page %s has no readable text: skipped", page.url)
+            advance(1)
+            continue
+        batch.append((facts, page.content_hash, contract))
         stats.processed += 1
         advance(1)
         checkpoint("annotate", stats.processed)
-        if len(batch) >= 100:
+        if len(batch) >= SAVE_BATCH:
             save(batch)
             batch = []
     if batch:
         save(batch)
+
+
+def _timed(items: Iterator[Page], seconds: Counter, stage: str) -> Iterator[Page]:
+    """Pass items through, adding the time spent producing them to seconds[stage]."""
+    while True:
+        started = time.perf_counter()
+        item = next(items, None)
+        seconds[stage] += time.perf_counter() - started
+        if item is None:
+            return
+        yield item
 
 
 def build_incidents(store: Any, settings: Settings) -> int:
@@ -250,8 +268,12 @@ def execute(settings: Settings, command: str, sites: Sequence[Site] | None = Non
                 store = Store(con)
                 if process:
                     langs = {s.id: s.lang for s in sites or ()}
+                    started = time.perf_counter()
                     process_pages(store, settings, stats, progress, reprocess, langs, run_id, checkpoint)
+                    stats.seconds["process"] += time.perf_counter() - started
+                    started = time.perf_counter()
                     build_incidents(store, settings)
+                    stats.seconds["incidents"] += time.perf_counter() - started
                     checkpoint("merged", 1)
                 summary = {"run_id": run_id, "command": command, "db": str(settings.db), **stats.as_dict(),
                            **summarise(store)}

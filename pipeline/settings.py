@@ -37,6 +37,7 @@ class NlpSettings:
     ner_model: str
     outage_threshold: float
     prefilter: bool
+    processes: int
 
 
 @dataclass(frozen=True)

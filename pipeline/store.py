@@ -321,60 +321,93 @@ class Store:
             )
         return changed
 
-    def pages_to_process(self, code_version: str, reprocess: bool = False) -> Iterator[Page]:
-        """Article pages with no article row made from their current content by this code version."""
+    def ids_to_process(self, code_version: str, reprocess: bool = False) -> list[str]:
+        """Ids of article pages with no article row made from their current content by this code version."""
         sql = """
-            SELECT p.id, p.url, p.site_id, p.html, p.content_hash, p.kind, p.fetched_at
-            FROM pages p LEFT JOIN articles a ON a.page_id = p.id
+            SELECT p.id FROM pages p LEFT JOIN articles a ON a.page_id = p.id
             WHERE p.kind = 'article' AND NOT p.gone AND p.html IS NOT NULL
         """
         if not reprocess:
             sql += " AND (a.id IS NULL OR a.page_hash IS DISTINCT FROM p.content_hash OR a.code_version IS DISTINCT FROM ?)"
         sql += " ORDER BY p.id"
-        cur = self.con.execute(sql, [] if reprocess else [code_version])
-        while batch := cur.fetchmany(200):
-            for row in batch:
-                yield Page(*row)
+        return [r[0] for r in self.con.execute(sql, [] if reprocess else [code_version]).fetchall()]
+
+    def pages_by_id(self, ids: Sequence[str]) -> list[Page]:
+        """The stored pages of these ids, in id order."""
+        rows = self.con.execute(
+            """SELECT id, url, site_id, html, content_hash, kind, fetched_at FROM pages
+               WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id""", [list(ids)]).fetchall()
+        return [Page(*row) for row in rows]
+
+    def iter_pages(self, ids: Sequence[str], chunk: int = 200) -> Iterator[Page]:
+        """Stream pages by id, `chunk` at a time: each chunk is fetched whole, so the caller may write between them."""
+        for i in range(0, len(ids), chunk):
+            yield from self.pages_by_id(ids[i:i + chunk])
+
+    def pages_to_process(self, code_version: str, reprocess: bool = False) -> Iterator[Page]:
+        """Article pages with no article row made from their current content by this code version (streamed).
+
+        The ids are read first and the pages fetched in chunks, so only one chunk of HTML is in memory
+        and no cursor stays open while the caller writes with the same connection.
+        """
+        return self.iter_pages(self.ids_to_process(code_version, reprocess))
 
     def count_pages(self, kind: str = "article") -> int:
         return self.con.execute("SELECT count(*) FROM pages WHERE kind = ? AND NOT gone", [kind]).fetchone()[0]
 
     # -- articles and facts --------------------------------------------------------------
     def save_facts(self, batch: Sequence[tuple[Facts, str | None, dict[str, Any]]], code_version: str) -> None:
-        """Upsert articles with their facts, mentions and contacts (one batch, one transaction)."""
+        """Upsert articles with their facts, mentions and contacts (one batch, one transaction).
+
+        Rows go in as Arrow tables (one INSERT per table, not one per row); an upsert is the delete of
+        the batch's articles with their mentions and contacts, then the insert.
+        """
+        import pyarrow as pa
+
         now = datetime.now(timezone.utc)
-        articles, mentions, contacts, ids = [], [], [], []
+        articles: dict[str, list[Any]] = {}
+        mentions: dict[str, list[Any]] = {}
+        contacts: dict[str, list[Any]] = {}
         for facts, page_hash, contract in batch:
             a = facts.article
-            ids.append(a.id)
             st, sd = split_time(facts.start)
             et, ed = split_time(facts.end)
-            articles.append([
+            articles[a.id] = [  # a repeated id: the last one wins, as with INSERT OR REPLACE
                 a.id, a.page_id, page_hash, a.url, a.site_id, a.title, a.text, a.published, a.updated, a.lang,
-                facts.is_outage, facts.outage_score, facts.status, st, sd, facts.start_precision, et, ed,
-                facts.end_precision, facts.duration_minutes,
+                facts.is_outage, facts.outage_score, facts.status, _timestamp(st), sd, facts.start_precision,
+                _timestamp(et), ed, facts.end_precision, facts.duration_minutes,
                 sorted({s.id for s in facts.systems if s.id}), sorted({s.type for s in facts.systems}),
                 [t.id for t in facts.trusts], list(facts.signals),
-                json.dumps(contract, ensure_ascii=False, sort_keys=True), code_version, now,
-            ])
+                json.dumps(contract, ensure_ascii=False, sort_keys=True), code_version, _timestamp(now),
+            ]
             for m in facts.mentions:
-                mentions.append([m.id, a.id, m.label, m.text, m.start_char, m.end_char, m.kb_id, m.value,
-                                 m.role, m.evidence, m.confidence])
+                mentions[m.id] = [m.id, a.id, m.label, m.text, m.start_char, m.end_char, m.kb_id, m.value,
+                                  m.role, m.evidence, m.confidence]
             for i, c in enumerate(facts.contacts):
-                contacts.append([contact_id(a.id, c, i), a.id, c.name, c.role, c.org, c.org_id, c.email, c.phone,
-                                 c.evidence, c.confidence])
+                cid = contact_id(a.id, c, i)
+                contacts[cid] = [cid, a.id, c.name, c.role, c.org, c.org_id, c.email, c.phone, c.evidence,
+                                 c.confidence]
+        if not articles:
+            return
+        tables = {name: _arrow(pa, columns, rows.values())
+                  for name, columns, rows in (("articles", _ARTICLE_COLUMNS, articles),
+                                              ("mentions", _MENTION_COLUMNS, mentions),
+                                              ("contacts", _CONTACT_COLUMNS, contacts))}
+        ids = pa.table({"id": pa.array(list(articles), pa.string())})
         with self.transaction():
-            if ids:
-                placeholders = ",".join("?" * len(ids))
-                self.con.execute(f"DELETE FROM mentions WHERE article_id IN ({placeholders})", ids)
-                self.con.execute(f"DELETE FROM contacts WHERE article_id IN ({placeholders})", ids)
-            if articles:
-                self.con.executemany(
-                    "INSERT OR REPLACE INTO articles VALUES (" + ",".join("?" * 27) + ")", articles)
-            if mentions:
-                self.con.executemany("INSERT OR REPLACE INTO mentions VALUES (?,?,?,?,?,?,?,?,?,?,?)", mentions)
-            if contacts:
-                self.con.executemany("INSERT OR REPLACE INTO contacts VALUES (?,?,?,?,?,?,?,?,?,?)", contacts)
+            self.con.register("batch_ids", ids)
+            try:
+                # mention and contact ids hash their article id: deleting by article replaces them all
+                for name, key in (("mentions", "article_id"), ("contacts", "article_id"), ("articles", "id")):
+                    self.con.execute(f"DELETE FROM {name} WHERE {key} IN (SELECT id FROM batch_ids)")
+                for name, table in tables.items():
+                    if table.num_rows:
+                        columns = ", ".join(table.column_names)
+                        self.con.register("batch_rows", table)
+                        self.con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM batch_rows")
+                        self.con.unregister("batch_rows")
+            finally:
+                self.con.unregister("batch_ids")
 
     # -- runs ---------------------------------------------------------------------------
     def start_run(self, run_id: str, command: str, code_version: str) -> None:
@@ -394,6 +427,43 @@ class Store:
 
     def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         return self.con.execute(sql, list(params)).fetchone()[0]
+
+
+_ARTICLE_COLUMNS = (
+    ("id", "string"), ("page_id", "string"), ("page_hash", "string"), ("url", "string"), ("site_id", "string"),
+    ("title", "string"), ("text", "string"), ("published", "date"), ("updated", "date"), ("lang", "string"),
+    ("is_outage", "bool"), ("outage_score", "double"), ("status", "string"), ("start_time", "string"),
+    ("start_date", "date"), ("start_precision", "string"), ("end_time", "string"), ("end_date", "date"),
+    ("end_precision", "string"), ("duration_minutes", "int32"), ("systems", "list"), ("system_types", "list"),
+    ("trusts", "list"), ("signals", "list"), ("facts_json", "string"), ("code_version", "string"),
+    ("processed_at", "string"),
+)
+_MENTION_COLUMNS = (
+    ("id", "string"), ("article_id", "string"), ("label", "string"), ("text", "string"), ("start_char", "int32"),
+    ("end_char", "int32"), ("kb_id", "string"), ("value", "string"), ("role", "string"), ("evidence", "string"),
+    ("confidence", "double"),
+)
+_CONTACT_COLUMNS = (
+    ("id", "string"), ("article_id", "string"), ("name", "string"), ("role", "string"), ("org", "string"),
+    ("org_id", "string"), ("email", "string"), ("phone", "string"), ("evidence", "string"), ("confidence", "double"),
+)
+
+
+def _arrow(pa: Any, columns: Sequence[tuple[str, str]], rows: Iterable[list[Any]]) -> Any:
+    """A pyarrow Table of rows with the given (name, type) columns."""
+    types = {"string": pa.string(), "date": pa.date32(), "bool": pa.bool_(), "double": pa.float64(),
+             "int32": pa.int32(), "list": pa.list_(pa.string())}
+    values: list[list[Any]] = [[] for _ in columns]
+    for row in rows:
+        for i, v in enumerate(row):
+            values[i].append(v)
+    return pa.table({name: pa.array(vals, types[kind]) for (name, kind), vals in zip(columns, values)})
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    """ISO text of a timestamp, cast to TIMESTAMPTZ by DuckDB on insert exactly as a bound datetime is
+    (with its offset when aware, else in the session time zone)."""
+    return value.isoformat() if value is not None else None
 
 
 def split_time(value: datetime | date | None) -> tuple[datetime | None, date | None]:

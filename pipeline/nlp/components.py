@@ -177,10 +177,11 @@ class OutageFacts:
         score, signals = doc.user_data.get("outage_score") or outage.score_outage(doc)
         is_outage = score >= self.threshold
         candidate = doc._.candidate if doc.has_extension("candidate") and doc._.candidate is not None else True
-        times = temporal.find_times(doc.text, published, lang) if candidate else []
+        text = doc.text  # rebuilt from the tokens at every access
+        times = temporal.find_times(text, published, lang) if candidate else []
         start, start_p, end, end_p = temporal.incident_window(times) if is_outage else (None, None, None, None)
         persons = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PER"]
-        found_contacts = contacts_mod.find_contacts(doc.text, self.gaz, persons, publisher)
+        found_contacts = contacts_mod.find_contacts(text, self.gaz, persons, publisher)
         doc._.outage = {
             "is_outage": is_outage,
             "score": score,
