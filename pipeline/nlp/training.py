@@ -167,6 +167,14 @@ def _best_dev_score(run_dir: Path) -> float | None:
     return (meta.get("performance") or {}).get("ents_f")
 
 
+def _forget_data_paths(config_path: Path) -> None:
+    """Blank the scratch-data paths spaCy records in the saved config (machine paths, not model facts)."""
+    lines = config_path.read_text(encoding="utf-8").splitlines()
+    cleaned = [f"{line.split('=')[0].strip()} = null" if line.startswith(("train = ", "dev = ")) else line
+               for line in lines]
+    config_path.write_text("\n".join(cleaned) + "\n", encoding="utf-8")
+
+
 def train_ner(
     norne_dir: Path,
     out_dir: Path,
@@ -196,10 +204,10 @@ def train_ner(
     started = time.monotonic()
     spacy_train(Path(config), output_path=run_dir, use_gpu=-1, overrides=all_overrides)
     seconds = round(time.monotonic() - started, 1)
-
     if out_dir.exists():
         shutil.rmtree(out_dir)
     shutil.copytree(run_dir / "model-best", out_dir)
+    _forget_data_paths(out_dir / "config.cfg")
     metrics = {
         "config": Path(config).name,
         "overrides": dict(overrides or {}),
