@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.discover import canonical_link, listing_links, parse_sitemap_entries
@@ -84,22 +85,14 @@ class _Shared:
 
     def known(self, urls: list[str]) -> dict[str, Validators | None]:
         """Ask the consuming thread for the stored validators of `urls`."""
-        if not urls:
-            return {}
-        ask = _Ask(urls)
-        self.put(ask)
-        while True:
-            try:
-                return ask.answer.result(timeout=0.1)
-            except FutureTimeout:
-                if self.stop.is_set():
-                    raise _Stopped from None
+        return self._ask(_Ask(urls)) if urls else {}
 
     def due(self, site: Site) -> list[str]:
         """Stored articles of `site` due for a re-check (asked on the consuming thread)."""
-        if self.due_urls is None:
-            return []
-        ask = _Ask([site.id], kind="due")
+        return self._ask(_Ask([site.id], kind="due")) if self.due_urls is not None else []
+
+    def _ask(self, ask: _Ask) -> Any:
+        """Hand a question to the consuming thread and wait for its answer (or a stop)."""
         self.put(ask)
         while True:
             try:

@@ -44,3 +44,17 @@ def sample_run(tmp_path_factory):
     with sample_sites(settings) as sites:
         summary = execute(settings, "run", sites, allow_loopback=True)
     return settings, summary
+
+
+def dead_site(site_id: str = "unn"):
+    """A Site on a 127.0.0.1 port nothing listens on (a site that is down)."""
+    import socket
+
+    from pipeline.records import Site
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return Site(id=site_id, name=site_id.upper(), base_url=f"http://127.0.0.1:{port}",
+                news_urls=(f"http://127.0.0.1:{port}/nyheter/",), allowed_prefixes=("/nyheter/",))

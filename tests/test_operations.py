@@ -1,6 +1,8 @@
 """Operating the batch: lock contention, kill -9 at fixed points, backups, full or read-only disks, status, logs."""
 from __future__ import annotations
 
+from conftest import dead_site
+
 import hashlib
 import json
 import os
@@ -213,21 +215,13 @@ def _assert_refused(db: Path, text: str) -> None:
 
 # -- status and structured logs ---------------------------------------------------------------------------
 def test_status_shows_runs_failures_and_freshness(sample_run, tmp_path):
-    import socket
-
-    from pipeline.records import Site
     from pipeline.run import execute
     from pipeline.settings import load_settings
     from pipeline.status import database_status, format_status
     from pipeline.store import connect
 
     db = _copy_db(sample_run, tmp_path)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens here now
-    down = Site(id="unn", name="UNN", base_url=f"http://127.0.0.1:{port}",
-                news_urls=(f"http://127.0.0.1:{port}/nyheter/",), allowed_prefixes=("/nyheter/",))
+    down = dead_site("unn")
     settings = load_settings(env={}, overrides={"db": str(db), "crawl": {"retries": 0}})
     summary = execute(settings, "crawl", [down], allow_loopback=True, process=False)
     assert summary["status"] == "partial"

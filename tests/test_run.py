@@ -1,6 +1,8 @@
 """The whole batch against the bundled sample site over real HTTP: results, idempotence, crash safety."""
 from __future__ import annotations
 
+from conftest import dead_site
+
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -79,20 +81,12 @@ def test_flagship_incident_from_the_sample_site(sample_run):
 
 def test_site_down_is_recorded_and_loses_nothing(sample_run, tmp_path):
     import shutil
-    import socket
-
-    from pipeline.records import Site
 
     settings, _ = sample_run
     db = tmp_path / "copy.duckdb"
     shutil.copy(settings.db, db)
     before = snapshot(db)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()  # nothing listens here now
-    down = Site(id="unn", name="UNN", base_url=f"http://127.0.0.1:{port}",
-                news_urls=(f"http://127.0.0.1:{port}/nyheter/",), allowed_prefixes=("/nyheter/",))
+    down = dead_site("unn")
     summary = execute(settings.with_db(db), "run", [down], allow_loopback=True)
     assert summary["status"] == "partial"
     assert summary["sites_with_failures"] == {"unn": summary["pages_failed"]} and summary["pages_failed"] >= 1
