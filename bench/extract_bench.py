@@ -52,7 +52,7 @@ def main() -> None:
     model = resolve(settings.nlp.ner_model)
     records = corpus(N)
     texts = [r["text"] for r in records]
-    results: dict = {"articles": N, "cpu_count": os.cpu_count(), "model": str(model.relative_to(ROOT))}
+    results: dict = {"articles": N, "cpu_count": os.cpu_count(), "model": settings.nlp.ner_model, "model_present": (model / "meta.json").exists()}
 
     ner = spacy.load(model)
     started = time.monotonic()
