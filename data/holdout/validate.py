@@ -15,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 GOLD = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "gold.jsonl"
-DOMAIN = Path(sys.argv[2]) if len(sys.argv) > 2 else Path("/work/shared/domain")
+DOMAIN = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(__file__).resolve().parents[3] / "shared" / "domain"
 
 KEYS = ["id", "url", "published", "lang", "text", "gold", "notes"]
 GOLD_KEYS = ["is_outage", "systems", "trusts", "start", "end", "status", "contacts"]
