@@ -276,7 +276,7 @@ def build_gazetteer_cmd(domain: str) -> None:
 @cli.command("train-ner")
 @click.option("--norne", default="../shared/norne", show_default=True, help="Directory of the NorNE .iob files.")
 @click.option("--out", default="data/models/ner", show_default=True, help="Where to write the trained model.")
-@click.option("--work", default="data/work/ner", show_default=True, help="Scratch directory (converted data, runs).")
+@click.option("--work", default="data/scratch/ner", show_default=True, help="Scratch directory (converted data, runs).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a value of pipeline/nlp/ner.cfg, e.g. training.max_steps=2000.")
 def train_ner_cmd(norne: str, out: str, work: str, overrides: tuple[str, ...]) -> None:

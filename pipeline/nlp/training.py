@@ -21,7 +21,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = Path(__file__).with_name("ner.cfg")
 DEFAULT_NORNE_DIR = REPO_ROOT.parent / "shared" / "norne"
 DEFAULT_MODEL_DIR = REPO_ROOT / "data" / "models" / "ner"
-DEFAULT_WORK_DIR = REPO_ROOT / "data" / "work" / "ner"
+DEFAULT_WORK_DIR = REPO_ROOT / "data" / "scratch" / "ner"
 
 LABELS = ("PER", "ORG", "LOC", "GPE_LOC", "GPE_ORG", "PROD", "EVT", "DRV")
 DROPPED_LABELS = ("MISC",)
