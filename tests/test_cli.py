@@ -1,12 +1,10 @@
 """CLI behaviour for bad input: one-line errors, distinct exit codes, no tracebacks."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 

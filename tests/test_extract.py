@@ -7,7 +7,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import pytest
 
 from pipeline.extraction import to_article
 from pipeline.nlp.facts import annotate, to_contract

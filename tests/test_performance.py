@@ -12,7 +12,6 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipeline.parallel import NlpSpec, annotate_pages, worker_count

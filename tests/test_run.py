@@ -7,7 +7,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
-import pytest
 
 from pipeline.run import execute, sample_sites
 
