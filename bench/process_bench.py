@@ -59,7 +59,9 @@ def run_bare(db: Path, model: str) -> dict[str, Any]:
 
     import duckdb
     import trafilatura
+    from trafilatura.utils import load_html
 
+    from pipeline.extract import TRAFILATURA_OPTIONS, page_title
     from pipeline.nlp import load_nlp
 
     con = duckdb.connect(str(db), read_only=True)
@@ -74,14 +76,15 @@ def run_bare(db: Path, model: str) -> dict[str, Any]:
     published = re.compile(r"Publisert:?\s*(\d{1,2})\.(\d{1,2})\.(\d{4})")  # as pipeline/extract.py reads them
     html_lang = re.compile(r"<html[^>]*\blang=[\"']?(n[bno])", re.I)
     for url, html in pages:
-        doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
-                                          include_tables=True, include_links=False, deduplicate=False)
+        tree = load_html(html)  # trafilatura called as pipeline/extract.py calls it: title, then the text
+        title = page_title(tree) if tree is not None else ""
+        doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS) if tree is not None else None
         if doc is None or not (doc.text or "").strip():
             continue
         m, lang = published.search(html), html_lang.search(html)
         day = date(int(m[3]), int(m[2]), int(m[1])) if m else None
         # the text the pipeline hands spaCy: title, publication stamp, body
-        parts = [doc.title or "", f"Publisert {day:%d.%m.%Y}" if day and not published.search(doc.text) else "", doc.text]
+        parts = [title, f"Publisert {day:%d.%m.%Y}" if day and not published.search(doc.text) else "", doc.text]
         texts.append(("\n\n".join(p for p in parts if p), day, "nn" if lang and lang[1].lower() == "nn" else "nb"))
     extracted = time.perf_counter()
 

@@ -202,6 +202,85 @@ def test_every_outage_is_a_prefilter_candidate_whatever_the_threshold():
         assert any(not d._.candidate for d in docs)
 
 
+def _dev_texts() -> list[str]:
+    from datetime import date
+
+    from pipeline.extraction import to_article
+
+    records = [json.loads(line) for line in (ROOT / "data/dev/gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [to_article(r["text"], date.fromisoformat(r["published"]), r["lang"], r.get("url")).text for r in records]
+
+
+def test_paragraph_sentencizer_splits_as_the_token_by_token_rule():
+    """The array-based sentencizer gives the sentences of its rule written token by token."""
+    import re
+
+    import spacy
+
+    from pipeline.nlp.components import ParagraphSentencizer
+
+    sent_end = re.compile(r"^[.!?:;]+$|^[.!?]+[\"»”’)]*$")
+
+    def reference(doc):  # the rule, one token at a time
+        return [i == 0 or (not t.is_space and ("\n" in doc[i - 1].text or (
+            sent_end.match(doc[i - 1].text) is not None and not t.is_punct and not t.is_lower))) for i, t in enumerate(doc)]
+
+    nlp = spacy.blank("nb")
+    sentencizer = ParagraphSentencizer()
+    texts = _dev_texts() + ["", "\n", "Tittel\n\nPublisert 07.07.2022\nTekst . Mer tekst! «Sitat.» – Ja, sier hun.", "a. b. C"]
+    for text in texts:
+        doc = sentencizer(nlp.make_doc(text))
+        assert [t.is_sent_start for t in doc] == reference(nlp.make_doc(text)), text[:60]
+    assert sum(len(list(sentencizer(nlp.make_doc(t)).sents)) for t in texts) > 1000
+
+
+def test_cached_doc_views_equal_spacys_own():
+    """Text, sentences and a span's sentence, found once per Doc, equal doc.text, doc.sents and span.sent."""
+    from pipeline.nlp import load_nlp
+    from pipeline.nlp.doc_views import sentence_of, sentences, span_text, text_of
+
+    nlp = load_nlp("", 0.5, True)
+    checked = 0
+    for doc in nlp.pipe(_dev_texts()):
+        assert text_of(doc) == doc.text
+        assert [(s.start, s.end) for s in sentences(doc)] == [(s.start, s.end) for s in doc.sents]
+        for span in [*doc.ents, *doc.spans.get("signals", [])]:
+            assert (sentence_of(span).start, sentence_of(span).end) == (span.sent.start, span.sent.end)
+            assert span_text(sentence_of(span)) == span.sent.text
+            checked += 1
+    assert checked > 1000
+
+
+def test_page_title_is_the_title_of_trafilaturas_metadata():
+    """`extract` reads the title without trafilatura's full metadata pass: the same title on every page."""
+    import trafilatura
+
+    from pipeline.extract import from_html
+
+    body = "<p>" + "Journalsystemet var utilgjengelig i to timer torsdag formiddag. " * 8 + "</p>"
+    own = [  # pages whose meta tags or JSON-LD name another title than the h1 and <title>
+        f'<html><head><title>Sidetittel - UNN</title><meta property="og:title" content="Fra og:title"></head>'
+        f'<body><article><h1>Overskrift</h1>{body}</article></body></html>',
+        f'<html><head><title>Sidetittel</title><script type="application/ld+json">'
+        f'{{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Fra JSON-LD"}}</script></head>'
+        f'<body><article><h1>Overskrift</h1>{body}</article></body></html>',
+        f"<html><head><title>Bare title-elementet</title></head><body><article>{body}</article></body></html>",
+    ]
+    pages = [(str(p), p.read_text(encoding="utf-8")) for p in sorted((ROOT / "data/sample-site").rglob("*.html"))]
+    pages += [(f"own page {i}", html) for i, html in enumerate(own)]
+    titled = 0
+    for path, html in pages:
+        full = trafilatura.bare_extraction(html, url="https://www.unn.no/nyheter/x/", with_metadata=True,
+                                           include_comments=False, include_tables=True, include_links=False,
+                                           deduplicate=False)
+        article = from_html(html, url="https://www.unn.no/nyheter/x/")
+        assert (article is None) == (full is None or not (full.text or "").strip()), path
+        if article is not None:
+            assert article.title == (full.title or "").strip() or not full.title, path
+            titled += bool(full.title)
+    assert titled > 80
+
+
 # -- import cost ------------------------------------------------------------------------------------
 
 HEAVY = ("spacy", "trafilatura", "duckdb", "pandas", "pyarrow", "numpy", "thinc")

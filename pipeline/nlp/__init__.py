@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 log = logging.getLogger(__name__)
-PREFILTER_SHARE = 0.25  # the pre-filter's threshold as a share of the outage threshold
+PREFILTER_SHARE = 0.5  # the pre-filter's threshold as a share of the outage threshold
 
 
 @cache
@@ -30,9 +30,9 @@ def load_nlp(ner_model: str = "", threshold: float = 0.5, prefilter: bool = True
     ruler.add_patterns(ruler_patterns(load_gazetteer(), lambda t: [w.text for w in nlp.make_doc(t)]))
     nlp.add_pipe("vocab_signals")
     nlp.add_pipe("compound_terms")
-    # candidates: a quarter of the outage threshold, so every article that can be an outage is one
-    # whatever the threshold (the score does not depend on the NER), with a wide margin (dev set: the
-    # lowest outage scores 0.55, 4x the default 0.125) for near misses
+    # candidates: half the outage threshold. The score does not depend on the NER, so every article
+    # that can be an outage is a candidate whatever the threshold; the margin keeps near misses'
+    # times and entities for analysts (dev set: the lowest outage scores 0.55, over 2x the default 0.25)
     nlp.add_pipe("outage_prefilter", config={"threshold": threshold * PREFILTER_SHARE if prefilter else -1.0})
     model = Path(ner_model) if ner_model else None
     if model is not None and (model / "meta.json").exists():

@@ -5,6 +5,9 @@ import re
 from datetime import date
 from pathlib import Path
 
+import numpy
+
+from spacy.attrs import IS_LOWER, IS_PUNCT, IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -12,6 +15,7 @@ from spacy.tokens import Doc, Span
 from ..gazetteer import GAZETTEER_DIR, load_gazetteer
 from . import contacts as contacts_mod
 from . import outage, temporal
+from .doc_views import SENTENCE_BOUNDS, text_of
 
 _SENT_END = re.compile(r"^[.!?:;]+$|^[.!?]+[\"»”’)]*$")
 
@@ -22,18 +26,36 @@ def make_paragraph_sentencizer(nlp: Language, name: str) -> "ParagraphSentencize
 
 
 class ParagraphSentencizer:
-    """Sentences end at . ! ? and at every line break (titles, stamps and contact lines have no full stop)."""
+    """Sentences end at . ! ? and at every line break (titles, stamps and contact lines have no full stop).
+
+    Works on arrays of the tokens' attributes (no Token objects): what the previous token says
+    (a line break, a closing mark) depends on its text only and is looked up once per word.
+    """
+
+    def __init__(self) -> None:
+        self._closes: dict[int, tuple[bool, bool]] = {}  # orth → (holds a line break, ends a sentence)
+
+    def _flags(self, orth: int, strings) -> tuple[bool, bool]:  # (int, StringStore) -> (bool, bool)
+        flags = self._closes.get(orth)
+        if flags is None:
+            text = strings[orth]
+            flags = self._closes[orth] = ("\n" in text, _SENT_END.match(text) is not None)
+        return flags
 
     def __call__(self, doc: Doc) -> Doc:
-        for i, token in enumerate(doc):
-            if i == 0:
-                token.is_sent_start = True
-                continue
-            prev = doc[i - 1]
-            boundary = "\n" in prev.text or "\n" in prev.whitespace_ or (
-                _SENT_END.match(prev.text) is not None and not token.is_punct and not token.is_lower
-            )
-            token.is_sent_start = bool(boundary) and not token.is_space
+        if not len(doc):
+            return doc
+        arr = doc.to_array([ORTH, IS_PUNCT, IS_LOWER, IS_SPACE])
+        orths, where = numpy.unique(arr[:, 0], return_inverse=True)
+        flags = numpy.array([self._flags(int(o), doc.vocab.strings) for o in orths], dtype=bool).reshape(-1, 2)[where]
+        starts = numpy.zeros(len(doc), dtype=bool)
+        # a line break, or a closing mark before a word that is neither punctuation nor lower-case
+        starts[1:] = flags[:-1, 0] | (flags[:-1, 1] & (arr[1:, 1] == 0) & (arr[1:, 2] == 0))
+        starts &= arr[:, 3] == 0  # (a line break's own space token never starts a sentence)
+        starts[0] = True
+        doc.from_array([SENT_START], numpy.where(starts, 1, -1).astype("int64").reshape(-1, 1).astype("uint64"))
+        first = numpy.flatnonzero(starts).tolist()
+        doc.user_data[SENTENCE_BOUNDS] = (first, first[1:] + [len(doc)])
         return doc
 
 
@@ -177,7 +199,7 @@ class OutageFacts:
         score, signals = doc.user_data.get("outage_score") or outage.score_outage(doc)
         is_outage = score >= self.threshold
         candidate = doc._.candidate if doc.has_extension("candidate") and doc._.candidate is not None else True
-        text = doc.text  # rebuilt from the tokens at every access
+        text = text_of(doc)
         times = temporal.find_times(text, published, lang) if candidate else []
         start, start_p, end, end_p = temporal.incident_window(times) if is_outage else (None, None, None, None)
         persons = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PER"]

@@ -43,6 +43,10 @@ _RIGHT_APPOSITION = re.compile(
     rf"^\s*,\s*(?:som{SPACE}+(?:er|var|jobber|jobbar){SPACE}+(?:som{SPACE}+)?)?(?P<role>{ROLE_FULL.pattern})"
 )
 _RIGHT_PAREN = re.compile(rf"^\s*\(\s*(?P<role>{ROLE_FULL.pattern})(?P<rest>[^)]*)\)")
+_WORD = re.compile(r"\S+")
+_LOOSE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_GLUED = re.compile(rf"({ROLE_WORD})([{UPPER}].*)$")  # "kommunikasjonsdirektørKari": a role glued to a name
+_SPACES = re.compile(rf"{SPACE}+")
 _GENITIVE = re.compile(rf"(?P<org>[{UPPER}][\w-]*(?:{SPACE}+[{UPPER}][\w-]*){{0,3}})(?:s|'s|’s|'|’){SPACE}+$")
 
 
@@ -95,9 +99,11 @@ def _name_kind(word: str, loose: bool) -> str:
     low = word.lower()
     if low in PARTICLES:
         return "particle"
+    if not word[:1].isupper():  # names and initials are capitalised: most words stop here
+        return "other"
     if INITIAL.fullmatch(word):
         return "initial"
-    shape = re.fullmatch(r"[^\W\d_][\w'’-]*", word) and word[0].isupper() if loose else NAME_TOKEN.fullmatch(word)
+    shape = _LOOSE_WORD.fullmatch(word) if loose else NAME_TOKEN.fullmatch(word)
     if shape and low not in STOPWORDS and low not in ORG_WORDS and not ROLE_TOKEN.fullmatch(word):
         return "name"
     return "other"
@@ -106,16 +112,17 @@ def _name_kind(word: str, loose: bool) -> str:
 def _tokens(text: str, loose: bool = False) -> list[tuple[int, int, str, bool]]:
     """Word tokens as (start, end, kind, ends_phrase); glued "rolleNavn" tokens are split."""
     out = []
-    for m in re.finditer(r"\S+", text):
+    for m in _WORD.finditer(text):
         raw, start = m.group(), m.start()
         lead = len(raw) - len(raw.lstrip("(«\"'“[*•-–"))
         core = raw[lead:]
         stripped = core.rstrip(",.;:!?)»\"'”]*")
-        if INITIAL.fullmatch(core[:2]) and len(core) == 2:
+        if len(core) == 2 and INITIAL.fullmatch(core):
             stripped = core
         cut = len(stripped) < len(core)
         s = start + lead
-        glued = re.match(rf"({ROLE_WORD})([{UPPER}].*)$", stripped)
+        tail = stripped[1:]
+        glued = _GLUED.match(stripped) if tail != tail.lower() else None  # needs a capital after the first letter
         if glued and NAME_TOKEN.fullmatch(glued.group(2)):
             out.append((s, s + len(glued.group(1)), "other", False))
             s += len(glued.group(1))
@@ -130,6 +137,8 @@ def rule_names(text: str, gaz: Gazetteer) -> list[tuple[int, int]]:
     group: list[tuple[int, int, str, bool]] = []
 
     def flush() -> None:
+        if not group:
+            return
         while group and group[-1][2] != "name":
             group.pop()
         names = sum(1 for t in group if t[2] in ("name", "initial"))
@@ -141,12 +150,12 @@ def rule_names(text: str, gaz: Gazetteer) -> list[tuple[int, int]]:
 
     for tok in _tokens(text):
         start, end, kind, cut = tok
-        same_phrase = bool(group) and not group[-1][3] and re.fullmatch(rf"{SPACE}+", text[group[-1][1]:start])
+        same_phrase = bool(group) and not group[-1][3] and _SPACES.fullmatch(text, group[-1][1], start)
         if same_phrase and kind == "other" and text[start:end].lower() in ORG_WORDS:
             group.clear()  # "Martina Hansens Hospital", "Lovisenberg Diakonale Sykehus"
         if group:
             gap = text[group[-1][1]:start]
-            if group[-1][3] and group[-1][2] != "initial" or not re.fullmatch(rf"{SPACE}+", gap):
+            if group[-1][3] and group[-1][2] != "initial" or not _SPACES.fullmatch(gap):
                 flush()
         if kind == "name" or (group and kind in ("particle", "initial")):
             group.append(tok)

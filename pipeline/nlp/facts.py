@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..records import Article, Facts, Mention
+from .doc_views import TEXT, sentence_of, span_text
 
 _DOMAIN_LABELS = {"TRUST", "HOSPITAL", "TOWN", "REGION", "SYSTEM", "SYSTEM_TERM"}
 
@@ -23,7 +24,8 @@ def annotate(articles: Iterable[Article], nlp: Any, batch_size: int = 32) -> Ite
         for article in articles:
             doc = nlp.make_doc(article.text)
             doc.user_data.update(
-                {"published": article.published, "lang": article.lang, "site_id": article.site_id, "article": article}
+                {"published": article.published, "lang": article.lang, "site_id": article.site_id, "article": article,
+                 TEXT: article.text}
             )
             yield doc
 
@@ -38,7 +40,7 @@ def doc_to_facts(doc: Any, article: Article) -> Facts:
         Mention(
             id=mention_id(article.id, e.start_char, e.end_char, e.label_),
             article_id=article.id, label=e.label_, text=e.text, start_char=e.start_char, end_char=e.end_char,
-            kb_id=e.ent_id_ or None, evidence=e.sent.text.strip(), confidence=0.9 if e.label_ in _DOMAIN_LABELS else 0.7,
+            kb_id=e.ent_id_ or None, evidence=span_text(sentence_of(e)).strip(), confidence=0.9 if e.label_ in _DOMAIN_LABELS else 0.7,
         )
         for e in doc.ents
     ]

@@ -10,6 +10,7 @@ from spacy.tokens import Doc, Span
 
 from ..gazetteer import Gazetteer
 from ..records import SystemHit, TrustHit
+from .doc_views import sentence_of, sentences, span_text, text_of
 
 # Words that put a sentence in the future or the plan, not in an outage that happened.
 _FUTURE = re.compile(
@@ -47,7 +48,7 @@ def sentence_signals(doc: Doc) -> dict[int, list[str]]:
     """Vocabulary signals per sentence start index (from the vocab_signals span group)."""
     out: dict[int, list[str]] = {}
     for span in doc.spans.get("signals", []):
-        out.setdefault(span.sent.start, []).append(span.label_)
+        out.setdefault(sentence_of(span).start, []).append(span.label_)
     return out
 
 
@@ -57,11 +58,11 @@ def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
     Evidence is weighted by position (title > lead > body); announced, hypothetical or planned
     events, exercises and topic pages where the outage is not the subject count against.
     """
-    sents = list(doc.sents)
+    sents = sentences(doc)
     if not sents:
         return 0.0, ()
     by_sent = sentence_signals(doc)
-    has_it = {s.sent.start for s in doc.ents if s.label_ in ("SYSTEM", "SYSTEM_TERM")}
+    has_it = {sentence_of(s).start for s in doc.ents if s.label_ in ("SYSTEM", "SYSTEM_TERM")}
     total: Counter = Counter()
     z = -2.2
     for i, sent in enumerate(sents):
@@ -69,7 +70,7 @@ def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
         if not signals:
             continue
         weight = 2.0 if i == 0 else (1.4 if i < 4 else 1.0)
-        future = bool(_FUTURE.search(sent.text))
+        future = bool(_FUTURE.search(span_text(sent)))
         for label in signals:
             total[label] += 1
             w = _WEIGHTS.get(label, 0.0)
@@ -80,7 +81,7 @@ def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
             z += w * weight / (1 + 0.5 * (total[label] - 1))
     title = sents[0]
     title_signals = set(by_sent.get(title.start, ()))
-    if title.start in has_it and _TITLE_FAILURE.search(title.text) and not _FUTURE.search(title.text):
+    if title.start in has_it and _TITLE_FAILURE.search(span_text(title)) and not _FUTURE.search(span_text(title)):
         z += 1.5  # the headline names a system and a failure
     if title_signals & {"NOT_OUTAGE", "PLANNED_MAINTENANCE"}:
         z -= 3.0  # an exercise, a planned stop or a go-live is the subject
@@ -89,9 +90,9 @@ def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
         z -= 1.5  # the outage is not what the article is about (topic pages, service pages)
     if not has_it:
         z -= 2.0  # readiness or impact words alone are not an IT outage
-    if _SERVICE_PAGE.search(doc.text) and not _PUBLISHED.search(doc.text):
+    if _SERVICE_PAGE.search(text_of(doc)) and not _PUBLISHED.search(text_of(doc)):
         z -= 1.5  # only "Sist oppdatert": a service or topic page, not a news item
-    if len(_TEASER.findall(doc.text)) >= 1 and len(sents) > 8:
+    if len(_TEASER.findall(text_of(doc))) >= 1 and len(sents) > 8:
         z -= 1.0  # "Les saken ...": a listing of teasers
     score = 1 / (1 + math.exp(-z))
     return round(score, 3), tuple(sorted(total))
@@ -108,9 +109,9 @@ def decide_status(doc: Doc, is_outage: bool, has_end: bool) -> str:
         return "unknown"
     resolved = ongoing = False
     by_sent = sentence_signals(doc)
-    for sent in doc.sents:
+    for sent in sentences(doc):
         signals = set(by_sent.get(sent.start, ()))
-        if "RESOLVED" in signals and not _HEDGE.search(sent.text):
+        if "RESOLVED" in signals and not _HEDGE.search(span_text(sent)):
             resolved = True
         if signals & {"OUTAGE_ONGOING", "OUTAGE_START", "DEGRADED"}:
             ongoing = True
@@ -120,7 +121,7 @@ def decide_status(doc: Doc, is_outage: bool, has_end: bool) -> str:
 
 
 def _in_contact_block(sent: Span) -> bool:
-    return bool(_CONTACT_LINE.search(sent.text))
+    return bool(_CONTACT_LINE.search(span_text(sent)))
 
 
 def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[TrustHit, ...]:
@@ -128,19 +129,19 @@ def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[Tr
     hits: dict[str, TrustHit] = {}
     negated: set[str] = set()
     by_sent = sentence_signals(doc)
-    first_sents = {s.start for s in list(doc.sents)[:1]}
+    first_sents = {s.start for s in sentences(doc)[:1]}
     for ent in doc.ents:
         if ent.label_ not in ("TRUST", "HOSPITAL", "TOWN", "REGION"):
             continue
-        sent = ent.sent
+        sent = sentence_of(ent)
         if _in_contact_block(sent) or _said_by(ent):
             continue
-        if ent.label_ == "TOWN" and not (_HOSPITAL_WORD.search(sent.text) or _has_other_place(ent)):
+        if ent.label_ == "TOWN" and not (_HOSPITAL_WORD.search(span_text(sent)) or _has_other_place(ent)):
             continue
-        if not _about_outage(sent, by_sent, first_sents) or _SCOPE.search(doc.text[sent.start_char: ent.start_char]):
+        if not _about_outage(sent, by_sent, first_sents) or _SCOPE.search(text_of(doc)[sent.start_char: ent.start_char]):
             continue
         ids = _expand(ent, gaz)
-        clause = sent.text[max(0, ent.start_char - sent.start_char - 5):]
+        clause = span_text(sent)[max(0, ent.start_char - sent.start_char - 5):]
         if _NEGATION.search(clause[:120]) and not re.search(r"\b(alle|heile|hele)\b", clause[:40], re.I):
             negated.update(ids)
             continue
@@ -148,7 +149,7 @@ def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[Tr
             trust = gaz.trusts.get(trust_id)
             if trust is None or trust.is_it_provider:
                 continue
-            hits.setdefault(trust_id, TrustHit(trust_id, trust.name, sent.text.strip(), 0.9))
+            hits.setdefault(trust_id, TrustHit(trust_id, trust.name, span_text(sent).strip(), 0.9))
     for trust_id in negated:
         hits.pop(trust_id, None)
     if not hits and publisher and publisher in gaz.trusts and not gaz.trusts[publisher].is_it_provider:
@@ -174,7 +175,7 @@ def _expand(ent: Span, gaz: Gazetteer) -> list[str]:
     trust = gaz.trusts.get(trust_id)
     if trust is None:
         return []
-    left = ent.doc.text[ent.sent.start_char: ent.start_char]
+    left = text_of(ent.doc)[sentence_of(ent).start_char: ent.start_char]
     if trust.kind == "RHF":
         members = list(gaz.region_members.get(trust_id, ()))
         if _ALL_OF.search(left):
@@ -196,12 +197,12 @@ def _about_outage(sent: Span, by_sent: dict[int, list[str]], first: set[int]) ->
 
 def _said_by(ent: Span) -> bool:
     """An organisation named only as a spokesperson's employer ("sier NAME i Helse Nord IKT")."""
-    left = ent.doc[max(ent.sent.start, ent.start - 5): ent.start].text.lower()
+    left = ent.doc[max(sentence_of(ent).start, ent.start - 5): ent.start].text.lower()
     return bool(re.search(r"\b(sier|seier|opplyser|fortel|forteller|skriv|skriver)\b", left))
 
 
 def _has_other_place(ent: Span) -> bool:
-    return sum(1 for e in ent.sent.ents if e.label_ in ("TOWN", "HOSPITAL", "TRUST")) > 1
+    return sum(1 for e in sentence_of(ent).ents if e.label_ in ("TOWN", "HOSPITAL", "TRUST")) > 1
 
 
 _WORKED = re.compile(r"\b(fungerte|fungerer|virket|virka|verka|gikk|gjekk|går)\b[^.]{0,30}\b(som normalt|normalt|hele tiden|heile tida)\b"
@@ -217,21 +218,21 @@ def failing_systems(doc: Doc, gaz: Gazetteer, is_outage: bool = True) -> tuple[S
     vocabulary), never ones said to have worked; elsewhere every system the text talks about.
     """
     by_sent = sentence_signals(doc)
-    title = next(iter(doc.sents), None)
+    title = next(iter(sentences(doc)), None)
     hits: list[tuple[SystemHit, bool, bool]] = []  # (hit, is_component, in a failure sentence)
     for ent in doc.ents:
-        sent = ent.sent
+        sent = sentence_of(ent)
         if ent.label_ not in ("SYSTEM", "SYSTEM_TERM") or _in_contact_block(sent):
             continue
-        if is_outage and _WORKED.search(sent.text):
+        if is_outage and _WORKED.search(span_text(sent)):
             continue
         failing = (title is not None and sent.start == title.start) or bool(set(by_sent.get(sent.start, ())) & _FAILURE_SIGNALS)
         component = ent.text.lower() in gaz.components or ent.ent_id_ in ("infra-storage", "infra-it-general")
         if ent.label_ == "SYSTEM" and ent.ent_id_ in gaz.systems:
             system = gaz.systems[ent.ent_id_]
-            hit = SystemHit(system.id, system.name, system.type, sent.text.strip(), None, 0.9)
+            hit = SystemHit(system.id, system.name, system.type, span_text(sent).strip(), None, 0.9)
         elif ent.label_ == "SYSTEM_TERM":
-            hit = SystemHit(None, None, ent.ent_id_, sent.text.strip(), None, 0.7)
+            hit = SystemHit(None, None, ent.ent_id_, span_text(sent).strip(), None, 0.7)
         else:
             continue
         hits.append((hit, component, failing))
