@@ -24,6 +24,7 @@ from .records import Facts, Page
 log = logging.getLogger(__name__)
 CHUNK = 64  # pages per task: large enough to amortise the hand-over, small enough to keep both cores busy
 MIN_PAGES_PER_PROCESS = 250  # with `processes = 0`, fewer pages than this per core run in this process
+IN_FLIGHT = 4  # chunks per worker handed over ahead: the workers keep busy while this process writes a batch
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _chunks(pages: Iterable[Page], size: int) -> Iterator[list[Page]]:
 
 def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], processes: int,
             seconds: Counter) -> Iterator[Result]:
-    """Chunks through a spawn-started pool, at most 2 per worker in flight, results in order.
+    """Chunks through a spawn-started pool, at most IN_FLIGHT per worker in flight, results in order.
 
     Spawn, not fork: the parent holds a DuckDB connection, its threads and the writer lock's file.
     As with any spawn pool, a script calling this must guard its entry point (`if __name__ == "__main__"`).
@@ -120,7 +121,7 @@ def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], 
         try:
             for part in chunks:
                 pending.append((part, pool.submit(annotate_chunk, part, spec, langs)))
-                while len(pending) >= 2 * processes or (pending and pending[0][1].done()):
+                while len(pending) >= IN_FLIGHT * processes or (pending and pending[0][1].done()):
                     part, done = pending[0][0], pending[0][1].result()
                     pending.popleft()
                     delivered = True

@@ -242,7 +242,7 @@ def describe(text: str, mention: Mention, lo: int, hi: int, gaz: Gazetteer) -> N
     """Fill role, org and exclusion of a mention from the text around it within [lo, hi)."""
     left, right = text[lo:mention.start], text[mention.end:hi]
     role = org = None
-    m = _LEFT_ROLE_ORG.search(left)
+    m = _LEFT_ROLE_ORG.search(left) if left.rstrip().endswith(",") else None  # it ends with "ORG, "
     known = known_org(gaz).fullmatch(m.group("org").strip()) if m else None
     if m and known:
         role, org = m.group("role"), known.group("org")
