@@ -1,14 +1,12 @@
 """One careful HTTP GET: checked redirects, address safety, retries, byte caps, decoding."""
 from __future__ import annotations
 
-import codecs
 import ipaddress
 import logging
 import random
 import re
 import socket
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,10 +14,10 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-import brotli
 import httpx
 
 from pipeline.discover import meta_refresh
+from pipeline.encoding import Inflater, Refused, decode_body
 from pipeline.records import FetchResult, Site
 from pipeline.urls import (
     canonical_url,
@@ -37,18 +35,7 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_OUTCOMES = frozenset({"timeout", "connection-error", "truncated"})
 TINY_PAGE_BYTES = 4096  # a meta refresh is only followed on pages this small
-_SINGLE_BYTE = frozenset({"latin-1", "iso8859-1", "ascii", "cp1252", "iso8859-15"})
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([^;\s\"']+)", re.I)
 _TEXT_TYPES = re.compile(r"^(text/|application/(xhtml\+xml|xml|rss\+xml|atom\+xml)|[a-z]+/[a-z.+-]*\+xml)")
-
-
-class _Refused(Exception):
-    """A fetch stops with a named outcome (raised while reading a body, turned into a result)."""
-
-    def __init__(self, outcome: str, error: str) -> None:
-        super().__init__(error)
-        self.outcome = outcome
 
 
 @dataclass
@@ -58,83 +45,6 @@ class _Reply:
     body: bytes | None = None
     outcome: str | None = None  # set when no usable response was read
     error: str | None = None
-
-
-def _charset(value: str | None) -> str | None:
-    """Return the Python codec name of a charset label, mapping Latin-1/ASCII to windows-1252 (WHATWG)."""
-    if not value:
-        return None
-    try:
-        name = codecs.lookup(value.strip().strip("'\"")).name
-    except LookupError:
-        return None
-    return "cp1252" if name in _SINGLE_BYTE and name != "iso8859-15" else name
-
-
-def decode_body(body: bytes, content_type: str | None) -> str:
-    """Decode HTML: BOM, then Content-Type charset, then <meta charset>, then UTF-8, else windows-1252."""
-    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if body.startswith(bom):
-            return body.decode(name, errors="replace")
-    in_header = _HEADER_CHARSET.search(content_type or "")
-    header = _charset(in_header.group(1)) if in_header else None
-    meta = _META_CHARSET.search(body[:4096])
-    declared = [c for c in (header, _charset(meta.group(1).decode("ascii")) if meta else None) if c]
-    try:
-        utf8 = body.decode("utf-8")
-    except UnicodeDecodeError:
-        utf8 = None
-    for name in declared:
-        if name == "utf-8" and utf8 is not None:
-            return utf8
-        if name in ("cp1252", "iso8859-15") and utf8 is not None and not body.isascii():
-            return utf8  # mislabelled: valid multi-byte UTF-8 is never real Norwegian windows-1252 text
-        if name != "utf-8":
-            try:
-                return body.decode(name)
-            except (UnicodeDecodeError, LookupError):
-                continue
-    return utf8 if utf8 is not None else body.decode("cp1252", errors="replace")
-
-
-class _Inflater:
-    """Streaming decoder of one Content-Encoding with a cap on the decoded size."""
-
-    def __init__(self, encoding: str, limit: int) -> None:
-        self.encoding, self.limit, self.size, self._first = encoding, limit, 0, True
-        if encoding in ("gzip", "x-gzip"):
-            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            self._z = zlib.decompressobj()
-        elif encoding == "br":
-            self._br = brotli.Decompressor()
-        elif encoding not in ("", "identity"):
-            raise _Refused("http-error", f"unsupported Content-Encoding {encoding!r}")
-
-    def feed(self, data: bytes) -> bytes:
-        """Decode one chunk; raise when the decoded total would pass the cap."""
-        budget = self.limit - self.size + 1
-        try:
-            if self.encoding in ("", "identity"):
-                out = data
-            elif self.encoding == "br":
-                out = self._br.process(data, output_buffer_limit=budget)
-            elif self.encoding == "deflate" and self._first:
-                try:
-                    out = self._z.decompress(data, budget)
-                except zlib.error:  # servers often send raw deflate without the zlib header
-                    self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-                    out = self._z.decompress(data, budget)
-            else:
-                out = self._z.decompress(data, budget)
-            self._first = False
-        except (zlib.error, brotli.error) as exc:
-            raise _Refused("http-error", f"bad {self.encoding} body: {exc}") from exc
-        self.size += len(out)
-        if self.size > self.limit:
-            outcome = "too-large" if self.encoding in ("", "identity") else "decompression-bomb"
-            raise _Refused(outcome, f"decoded body over {self.limit} bytes ({self.encoding or 'identity'})")
-        return out
 
 
 def _resolve(host: str, port: int) -> list[str]:
@@ -344,18 +254,18 @@ class Fetcher:
                     return _Reply(resp.status_code, resp.headers, outcome="too-large",
                                   error=f"Content-Length {length} over {self.max_bytes} bytes")
                 encoding = resp.headers.get("content-encoding", "").strip().lower()
-                inflater = _Inflater(encoding, self.max_decompressed_bytes)
+                inflater = Inflater(encoding, self.max_decompressed_bytes)
                 raw, parts = 0, []
                 started = True
                 for chunk in resp.iter_raw():
                     raw += len(chunk)
                     if raw > self.max_bytes:
-                        raise _Refused("too-large", f"body over {self.max_bytes} bytes")
+                        raise Refused("too-large", f"body over {self.max_bytes} bytes")
                     if time.monotonic() > deadline:
-                        raise _Refused("timeout", f"body not complete after {self.total_timeout}s")
+                        raise Refused("timeout", f"body not complete after {self.total_timeout}s")
                     parts.append(inflater.feed(chunk))
                 return _Reply(resp.status_code, resp.headers, body=b"".join(parts))
-        except _Refused as exc:
+        except Refused as exc:
             return _Reply(None, None, outcome=exc.outcome, error=str(exc))
         except httpx.TimeoutException as exc:
             return _Reply(None, None, outcome="timeout", error=f"{type(exc).__name__}: {exc}")

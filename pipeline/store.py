@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import errno
-import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +12,11 @@ import duckdb
 
 from . import dbfile
 from .errors import StorageError
-from .schedule import last_change, next_check
-from .records import Contact, Facts, FetchResult, Page, Site
+from .store_crawl import CrawlState
+from .store_facts import DerivedFacts, contact_id, split_time
+
+__all__ = ["SCHEMA", "Store", "Writer", "connect", "contact_id", "latest_version", "migrate", "migrations",
+           "open_writer", "schema_version", "split_time"]
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 _BLOCK = re.compile(r"^-- migration: (\d+)\s*$", re.M)
@@ -231,7 +232,7 @@ def _attach_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-class Store:
+class Store(CrawlState, DerivedFacts):
     """The batch writer's view of the database; every write is an idempotent upsert."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
@@ -247,233 +248,5 @@ class Store:
             raise
         self.con.execute("COMMIT")
 
-    # -- sites and pages ---------------------------------------------------------------
-    def upsert_sites(self, sites: Sequence[Site], regions: dict[str, str]) -> None:
-        rows = [(s.id, s.name, s.base_url, regions.get(s.id) or None, s.lang) for s in sites]
-        self.con.executemany("INSERT OR REPLACE INTO sites VALUES (?, ?, ?, ?, ?)", rows)
-
-    def upsert_trusts(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
-        """(id, name, kind, region_id) of every trust in the gazetteer."""
-        stored = set(self.con.execute("SELECT id, name, kind, region_id FROM trusts").fetchall())
-        if stored != set(rows):
-            with self.transaction():
-                self.con.execute("DELETE FROM trusts")
-                self.con.executemany("INSERT INTO trusts VALUES (?, ?, ?, ?)", list(rows))
-
-    def validators(self, page_id: str, now: datetime | None = None) -> tuple[str | None, str | None, bool] | None:
-        """(etag, last_modified, due for a re-check) of a stored page, or None when the page is unknown."""
-        row = self.con.execute("SELECT etag, last_modified, next_check_at FROM pages WHERE id = ?", [page_id]).fetchone()
-        if row is None:
-            return None
-        now = now or datetime.now(timezone.utc)
-        return row[0], row[1], row[2] is None or row[2] <= now
-
-    def due_urls(self, site_id: str, limit: int = 200, now: datetime | None = None) -> list[str]:
-        """URLs of a site's stored articles whose re-check is due, most overdue first."""
-        rows = self.con.execute(
-            """SELECT url FROM pages WHERE site_id = ? AND kind = 'article' AND NOT gone
-               AND next_check_at <= ? ORDER BY next_check_at, id LIMIT ?""",
-            [site_id, now or datetime.now(timezone.utc), limit]).fetchall()
-        return [r[0] for r in rows]
-
-    def save_fetch(self, run_id: str, result: FetchResult, page_id: str, content_hash: str | None,
-                   schedule: tuple[timedelta, timedelta] = (timedelta(hours=1), timedelta(days=30))) -> bool:
-        """Record a fetch outcome; store the page when it has a body. True when the page content changed.
-
-        Each fetched page gets its next re-check time from the adaptive schedule.
-        """
-        now = result.fetched_at or datetime.now(timezone.utc)
-        size = len(result.body) if result.body is not None else None
-        kind = getattr(result, "kind", "article")
-        self.con.execute(
-            "INSERT INTO run_fetches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, result.url, result.site_id, kind, result.outcome, result.status, size, result.error, now],
-        )
-        if kind not in ("article", "listing") or result.outcome in ("not-due", "duplicate"):
-            return False
-        if result.outcome == "not-modified":
-            row = self.con.execute("SELECT changed_at, last_modified, html FROM pages WHERE id = ?", [page_id]).fetchone()
-            if row is not None:
-                changed = last_change(row[0] or now, row[1], row[2])
-                self.con.execute("UPDATE pages SET fetched_at = ?, next_check_at = ? WHERE id = ?",
-                                 [now, next_check(now, changed, *schedule), page_id])
-            return False
-        if result.outcome == "gone":
-            self.con.execute("UPDATE pages SET gone = true, http_status = ?, fetched_at = ?, next_check_at = ? WHERE id = ?",
-                             [result.status, now, now + schedule[1], page_id])
-            return False
-        if result.outcome != "ok" or result.text is None:
-            return False
-        old = self.con.execute("SELECT content_hash, changed_at FROM pages WHERE id = ?", [page_id]).fetchone()
-        changed = old is None or old[0] != content_hash
-        seen_changed = now if changed else (old[1] or now)
-        due = next_check(now, last_change(seen_changed, result.last_modified, result.text), *schedule)
-        if changed:
-            self.con.execute(
-                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, ?, ?)",
-                [page_id, result.url, result.site_id, kind, result.status, content_hash, result.text,
-                 result.etag, result.last_modified, now, now, due],
-            )
-        else:
-            self.con.execute(
-                "UPDATE pages SET etag = ?, last_modified = ?, fetched_at = ?, next_check_at = ? WHERE id = ?",
-                [result.etag, result.last_modified, now, due, page_id],
-            )
-        return changed
-
-    def ids_to_process(self, code_version: str, reprocess: bool = False) -> list[str]:
-        """Ids of article pages with no article row made from their current content by this code version."""
-        sql = """
-            SELECT p.id FROM pages p LEFT JOIN articles a ON a.page_id = p.id
-            WHERE p.kind = 'article' AND NOT p.gone AND p.html IS NOT NULL
-        """
-        if not reprocess:
-            sql += " AND (a.id IS NULL OR a.page_hash IS DISTINCT FROM p.content_hash OR a.code_version IS DISTINCT FROM ?)"
-        sql += " ORDER BY p.id"
-        return [r[0] for r in self.con.execute(sql, [] if reprocess else [code_version]).fetchall()]
-
-    def pages_by_id(self, ids: Sequence[str]) -> list[Page]:
-        """The stored pages of these ids, in id order."""
-        rows = self.con.execute(
-            """SELECT id, url, site_id, html, content_hash, kind, fetched_at FROM pages
-               WHERE id IN (SELECT unnest(?::VARCHAR[])) ORDER BY id""", [list(ids)]).fetchall()
-        return [Page(*row) for row in rows]
-
-    def iter_pages(self, ids: Sequence[str], chunk: int = 200) -> Iterator[Page]:
-        """Stream pages by id, `chunk` at a time: each chunk is fetched whole, so the caller may write between them."""
-        for i in range(0, len(ids), chunk):
-            yield from self.pages_by_id(ids[i:i + chunk])
-
-    def pages_to_process(self, code_version: str, reprocess: bool = False) -> Iterator[Page]:
-        """Article pages with no article row made from their current content by this code version (streamed).
-
-        The ids are read first and the pages fetched in chunks, so only one chunk of HTML is in memory
-        and no cursor stays open while the caller writes with the same connection.
-        """
-        return self.iter_pages(self.ids_to_process(code_version, reprocess))
-
-    def count_pages(self, kind: str = "article") -> int:
-        return self.con.execute("SELECT count(*) FROM pages WHERE kind = ? AND NOT gone", [kind]).fetchone()[0]
-
-    # -- articles and facts --------------------------------------------------------------
-    def save_facts(self, batch: Sequence[tuple[Facts, str | None, dict[str, Any]]], code_version: str) -> None:
-        """Upsert articles with their facts, mentions and contacts (one batch, one transaction).
-
-        Rows go in as Arrow tables (one INSERT per table, not one per row); an upsert is the delete of
-        the batch's articles with their mentions and contacts, then the insert.
-        """
-        import pyarrow as pa
-
-        now = datetime.now(timezone.utc)
-        articles: dict[str, list[Any]] = {}
-        mentions: dict[str, list[Any]] = {}
-        contacts: dict[str, list[Any]] = {}
-        for facts, page_hash, contract in batch:
-            a = facts.article
-            st, sd = split_time(facts.start)
-            et, ed = split_time(facts.end)
-            articles[a.id] = [  # a repeated id: the last one wins, as with INSERT OR REPLACE
-                a.id, a.page_id, page_hash, a.url, a.site_id, a.title, a.text, a.published, a.updated, a.lang,
-                facts.is_outage, facts.outage_score, facts.status, _timestamp(st), sd, facts.start_precision,
-                _timestamp(et), ed, facts.end_precision, facts.duration_minutes,
-                sorted({s.id for s in facts.systems if s.id}), sorted({s.type for s in facts.systems}),
-                [t.id for t in facts.trusts], list(facts.signals),
-                json.dumps(contract, ensure_ascii=False, sort_keys=True), code_version, _timestamp(now),
-            ]
-            for m in facts.mentions:
-                mentions[m.id] = [m.id, a.id, m.label, m.text, m.start_char, m.end_char, m.kb_id, m.value,
-                                  m.role, m.evidence, m.confidence]
-            for i, c in enumerate(facts.contacts):
-                cid = contact_id(a.id, c, i)
-                contacts[cid] = [cid, a.id, c.name, c.role, c.org, c.org_id, c.email, c.phone, c.evidence,
-                                 c.confidence]
-        if not articles:
-            return
-        tables = {name: _arrow(pa, columns, rows.values())
-                  for name, columns, rows in (("articles", _ARTICLE_COLUMNS, articles),
-                                              ("mentions", _MENTION_COLUMNS, mentions),
-                                              ("contacts", _CONTACT_COLUMNS, contacts))}
-        ids = pa.table({"id": pa.array(list(articles), pa.string())})
-        with self.transaction():
-            self.con.register("batch_ids", ids)
-            try:
-                # mention and contact ids hash their article id: deleting by article replaces them all
-                for name, key in (("mentions", "article_id"), ("contacts", "article_id"), ("articles", "id")):
-                    self.con.execute(f"DELETE FROM {name} WHERE {key} IN (SELECT id FROM batch_ids)")
-                for name, table in tables.items():
-                    if table.num_rows:
-                        columns = ", ".join(table.column_names)
-                        self.con.register("batch_rows", table)
-                        self.con.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM batch_rows")
-                        self.con.unregister("batch_rows")
-            finally:
-                self.con.unregister("batch_ids")
-
-    # -- runs ---------------------------------------------------------------------------
-    def start_run(self, run_id: str, command: str, code_version: str) -> None:
-        self.con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
-        self.con.execute(
-            "INSERT INTO runs (id, command, status, started_at, code_version) VALUES (?, ?, 'running', now(), ?)",
-            [run_id, command, code_version])
-
-    def finish_run(self, run_id: str, status: str, summary: dict[str, Any], error: str | None = None) -> None:
-        self.con.execute(
-            """UPDATE runs SET status = ?, finished_at = now(), pages_fetched = ?, pages_not_modified = ?,
-               pages_failed = ?, articles = ?, outage_articles = ?, incidents = ?, summary_json = ?, error = ?
-               WHERE id = ?""",
-            [status, summary.get("pages_fetched"), summary.get("pages_not_modified"), summary.get("pages_failed"),
-             summary.get("articles"), summary.get("outage_articles"), summary.get("incidents"),
-             json.dumps(summary, ensure_ascii=False, sort_keys=True, default=str), error, run_id])
-
     def scalar(self, sql: str, params: Iterable[Any] = ()) -> Any:
         return self.con.execute(sql, list(params)).fetchone()[0]
-
-
-_ARTICLE_COLUMNS = (
-    ("id", "string"), ("page_id", "string"), ("page_hash", "string"), ("url", "string"), ("site_id", "string"),
-    ("title", "string"), ("text", "string"), ("published", "date"), ("updated", "date"), ("lang", "string"),
-    ("is_outage", "bool"), ("outage_score", "double"), ("status", "string"), ("start_time", "string"),
-    ("start_date", "date"), ("start_precision", "string"), ("end_time", "string"), ("end_date", "date"),
-    ("end_precision", "string"), ("duration_minutes", "int32"), ("systems", "list"), ("system_types", "list"),
-    ("trusts", "list"), ("signals", "list"), ("facts_json", "string"), ("code_version", "string"),
-    ("processed_at", "string"),
-)
-_MENTION_COLUMNS = (
-    ("id", "string"), ("article_id", "string"), ("label", "string"), ("text", "string"), ("start_char", "int32"),
-    ("end_char", "int32"), ("kb_id", "string"), ("value", "string"), ("role", "string"), ("evidence", "string"),
-    ("confidence", "double"),
-)
-_CONTACT_COLUMNS = (
-    ("id", "string"), ("article_id", "string"), ("name", "string"), ("role", "string"), ("org", "string"),
-    ("org_id", "string"), ("email", "string"), ("phone", "string"), ("evidence", "string"), ("confidence", "double"),
-)
-
-
-def _arrow(pa: Any, columns: Sequence[tuple[str, str]], rows: Iterable[list[Any]]) -> Any:
-    """A pyarrow Table of rows with the given (name, type) columns."""
-    types = {"string": pa.string(), "date": pa.date32(), "bool": pa.bool_(), "double": pa.float64(),
-             "int32": pa.int32(), "list": pa.list_(pa.string())}
-    values: list[list[Any]] = [[] for _ in columns]
-    for row in rows:
-        for i, v in enumerate(row):
-            values[i].append(v)
-    return pa.table({name: pa.array(vals, types[kind]) for (name, kind), vals in zip(columns, values)})
-
-
-def _timestamp(value: datetime | None) -> str | None:
-    """ISO text of a timestamp, cast to TIMESTAMPTZ by DuckDB on insert exactly as a bound datetime is
-    (with its offset when aware, else in the session time zone)."""
-    return value.isoformat() if value is not None else None
-
-
-def split_time(value: datetime | date | None) -> tuple[datetime | None, date | None]:
-    if isinstance(value, datetime):
-        return value, value.date()
-    return None, value
-
-
-def contact_id(article_id: str, contact: Contact, index: int) -> str:
-    import hashlib
-
-    key = f"{article_id}|{contact.name}|{contact.email}|{contact.phone}|{index}"
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]

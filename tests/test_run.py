@@ -49,8 +49,12 @@ def test_sample_run_finds_incidents(sample_run):
         con.close()
 
 
-def test_second_run_changes_no_data_row(sample_run):
+def test_second_run_changes_no_data_row(sample_run, tmp_path):
+    import shutil
+
     settings, first = sample_run
+    settings = settings.with_db(tmp_path / "copy.duckdb")  # the session's database stays as its one run left it
+    shutil.copy(sample_run[0].db, settings.db)
     before = snapshot(settings.db)
     with sample_sites(settings) as sites:
         second = execute(settings, "run", sites, allow_loopback=True)
