@@ -53,7 +53,8 @@ class ParagraphSentencizer:
         starts[1:] = flags[:-1, 0] | (flags[:-1, 1] & (arr[1:, 1] == 0) & (arr[1:, 2] == 0))
         starts &= arr[:, 3] == 0  # (a line break's own space token never starts a sentence)
         starts[0] = True
-        doc.from_array([SENT_START], numpy.where(starts, 1, -1).astype("int64").reshape(-1, 1).astype("uint64"))
+        # SENT_START: 1 starts a sentence, -1 does not (spaCy's attribute arrays are uint64)
+        doc.from_array([SENT_START], numpy.where(starts, 1, -1).astype("int64").astype("uint64").reshape(-1, 1))
         first = numpy.flatnonzero(starts).tolist()
         doc.user_data[SENTENCE_BOUNDS] = (first, first[1:] + [len(doc)])
         return doc
