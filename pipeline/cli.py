@@ -279,7 +279,11 @@ def build_gazetteer_cmd(domain: str) -> None:
 @click.option("--work", default="data/scratch/ner", show_default=True, help="Scratch directory (converted data, runs).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a value of pipeline/nlp/ner.cfg, e.g. training.max_steps=2000.")
-def train_ner_cmd(norne: str, out: str, work: str, overrides: tuple[str, ...]) -> None:
+@click.option("--no-test", is_flag=True, help="Leave the test split unread (runs compared on dev only).")
+@click.option("--train-on-dev", is_flag=True,
+              help="Add nob-dev to the training data and keep the last step (its dev scores are then not held out).")
+def train_ner_cmd(norne: str, out: str, work: str, overrides: tuple[str, ...], no_test: bool,
+                  train_on_dev: bool) -> None:
     """Train the NER on NorNE (bokmål + nynorsk) from the committed config; writes metrics.json.
 
     Example: python -m pipeline train-ner --norne ../shared/norne
@@ -297,7 +301,8 @@ def train_ner_cmd(norne: str, out: str, work: str, overrides: tuple[str, ...]) -
             parsed[key] = json.loads(value)
         except json.JSONDecodeError:
             parsed[key] = value
-    metrics = train_ner(Path(norne), Path(out), Path(work), overrides=parsed)
+    metrics = train_ner(Path(norne), Path(out), Path(work), overrides=parsed, score_test=not no_test,
+                        train_on_dev=train_on_dev)
     click.echo(json.dumps({"dev": metrics["dev"], "test": metrics["test"]}, ensure_ascii=False))
 
 
