@@ -137,7 +137,9 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         r["id"]: System(r["id"], r["name"], r["type"], _split(r["aliases"]))
         for r in _read(directory / "systems.csv")
     }
-    terms = tuple((r["term"], r["type"]) for r in _read(directory / "system_terms.csv"))
+    # system_terms.csv comes from the domain facts; system_terms_extra.csv holds our own additions
+    terms = tuple((r["term"], r["type"]) for name in ("system_terms.csv", "system_terms_extra.csv")
+                  for r in _read(directory / name))
     # vocabulary.csv comes from the domain facts; vocabulary_extra.csv holds our own additions
     vocab = tuple(
         (r["term"], r["lang"], r["signal"])

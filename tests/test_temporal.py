@@ -293,6 +293,13 @@ def test_stamp_announcing_the_fix_is_the_end_when_nothing_else_is():
     assert (t["kl. 09.10"].role, t["kl. 09.10"].value) == ("end", dt(2023, 3, 14, 9, 10))
 
 
+def test_stamp_reporting_the_state_is_not_the_end_when_start_and_duration_give_it():
+    times = find_times("Tirsdag ved 23-tiden falt nettet ut, og de ansatte var uten journal i tre timer.\n"
+                       "Oppdatert onsdag kl. 08.10: Alt fungerer normalt igjen.", date(2023, 3, 15))
+    assert incident_window(times)[0] == dt(2023, 3, 14, 23)
+    assert incident_window(times)[2] == dt(2023, 3, 15, 2)  # start + 3 h, not the stamp's 08.10
+
+
 @pytest.mark.parametrize("text", [
     "Journalsystemet vil være utilgjengelig lørdag fra klokka 22 til klokka 02 på grunn av planlagt vedlikehold.",
     "Natt til sundag 19. mars mellom klokka 01 og 05 blir journalsystemet stengt for oppgradering.",

@@ -117,8 +117,15 @@ def _key(value: datetime | date) -> tuple[date, int]:
 
 
 def _promote_fix_stamp(drafts: list[Draft], of_stamp: dict[int, Stamp]) -> None:
-    """With no stated end time, the earliest update stamp announcing the fix is the end."""
+    """With no stated end time, the earliest update stamp announcing the fix is the end.
+
+    Not when a clock start and a duration are stated ("ved 23-tida ... i opp mot tre timar"):
+    they give the end, and the stamp only reports the state at a later time.
+    """
     if any(d.role == "end" and d.value is not None for d in drafts):
+        return
+    if any(d.role == "start" and isinstance(d.value, datetime) for d in drafts) and any(
+            d.kind == "duration" and d.minutes for d in drafts):
         return
     fixes = [d for d in drafts if d.role == "update" and d.value is not None and id(d) in of_stamp
              and announces_fix(of_stamp[id(d)])]
