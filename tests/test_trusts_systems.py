@@ -61,6 +61,8 @@ def test_collective_phrases(rules_nlp, body, expected):
     ("Journalsystemet var nede ved UNN tirsdag. Nordlandssykehuset og Finnmarkssykehuset er ikke berørt.", {"unn"}),
     ("Journalsystemet var nede ved Haukeland tysdag. Helse Stavanger er ikkje råka.", {"helse-bergen"}),
     ("Journalsystemet var nede ved Bærum sykehus onsdag. Ahus merket ingen problemer.", {"vestre-viken"}),
+    ("Orbit slutta å verke ved Haukeland tysdag. Helse Fonna er ikkje råka, og heller ikkje Helse Stavanger "
+     "eller Helse Førde har meldt om problem.", {"helse-bergen"}),
 ])
 def test_negations(rules_nlp, body, expected):
     assert trusts(rules_nlp, body) == expected

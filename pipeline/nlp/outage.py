@@ -22,6 +22,8 @@ _TITLE_FAILURE = re.compile(
     r"ikke|ikkje|borte|tilbake|igjen|att|løst|løyst)\b", re.I)
 _NEGATION = re.compile(r"\b(ikke|ikkje|ingen|uten|utan)\b[^.]{0,40}\b(berørt|berørte|råka|ramma|rammet|påvirket|påverka|"
                        r"merket|merka|problem\w*)\b", re.I)
+# "og heller ikke Helse Stavanger eller Helse Førde har meldt om problem": the named trusts are not hit
+_NEITHER = re.compile(r"\bheller\s+ikk(?:e|je)\b[^,.;:]{0,50}$", re.I)
 _HOSPITAL_WORD = re.compile(r"\b(sykehus\w*|sjukehus\w*|klinikk\w*|hospital\w*)\b", re.I)
 _CONTACT_LINE = re.compile(r"(@|\btelefon\b|\btlf\b|\bmobil\b|kontaktperson|pressevakt|mediekontakt|mediesid|pressekontakt)", re.I)
 # Infrastructure types recorded as the failing component when an application is named too.
@@ -142,7 +144,9 @@ def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[Tr
             continue
         ids = _expand(ent, gaz)
         clause = span_text(sent)[max(0, ent.start_char - sent.start_char - 5):]
-        if _NEGATION.search(clause[:120]) and not re.search(r"\b(alle|heile|hele)\b", clause[:40], re.I):
+        left = text_of(doc)[sent.start_char:ent.start_char]
+        if (_NEGATION.search(clause[:120]) and not re.search(r"\b(alle|heile|hele)\b", clause[:40], re.I)
+                or _NEITHER.search(left)):
             negated.update(ids)
             continue
         for trust_id in ids:
