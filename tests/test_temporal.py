@@ -293,6 +293,13 @@ def test_stamp_announcing_the_fix_is_the_end_when_nothing_else_is():
     assert (t["kl. 09.10"].role, t["kl. 09.10"].value) == ("end", dt(2023, 3, 14, 9, 10))
 
 
+def test_relative_end_after_the_onset_counts_from_the_start():
+    times = find_times("Oppdatert kl. 12.05: Sentralbordet fungerer igjen. Feilen ble rettet en drøy halvtime "
+                       "etter at den oppsto.\nI 11-tiden tirsdag sluttet sentralbordet å virke.", TUE)
+    start, _, end, _ = incident_window(times)
+    assert (start, end) == (dt(2023, 3, 14, 11), dt(2023, 3, 14, 11, 30))  # not 12.05 + 30 min
+
+
 def test_stamp_reporting_the_state_is_not_the_end_when_start_and_duration_give_it():
     times = find_times("Tirsdag ved 23-tiden falt nettet ut, og de ansatte var uten journal i tre timer.\n"
                        "Oppdatert onsdag kl. 08.10: Alt fungerer normalt igjen.", date(2023, 3, 15))

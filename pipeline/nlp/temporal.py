@@ -28,6 +28,8 @@ Conventions (each pinned by a test in tests/test_temporal.py):
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
@@ -61,7 +63,7 @@ def find_times(text: str, published: date | None, lang: str = "nb") -> list[Time
     infos = [SentenceInfo(future_sentence(c), isolated_sentence(c), i in stamps) for i, c in enumerate(cues)]
     drafts = build_drafts(text, sents, atoms, ref, infos)
     of_stamp = assign_roles(text, sents, drafts, cues, stamps)
-    _relative_values(drafts)
+    _relative_values(drafts, text)
     _roll_over_midnight(drafts)
     _promote_fix_stamp(drafts, of_stamp)
     _join_part_of_day(drafts)
@@ -89,12 +91,18 @@ def _offset(anchor: Draft, d: Draft) -> tuple[datetime | date | None, str]:
     return anchor.value + timedelta(days=d.minutes // 1440), "day"  # counted from a day: a day
 
 
-def _relative_values(drafts: list[Draft]) -> None:
+# "ein drøy halvtime etter at han oppstod": counted from the start, wherever the text states it
+_AFTER_ONSET = re.compile(r"\s+at\s+(?:\w+\s+){0,2}(?:oppstod|oppsto|starta|startet|begynte|byrja|kom)\b", re.I)
+
+
+def _relative_values(drafts: list[Draft], text: str) -> None:
     """Compute relative times ("tre kvarter senere") from the preceding anchored incident time."""
     anchor: Draft | None = None
+    onset = next((d for d in drafts if d.role == "start" and d.kind in ("clock", "date") and d.value), None)
     for d in drafts:
-        if d.kind == "relative" and anchor is not None and d.minutes is not None:
-            d.value, d.precision = _offset(anchor, d)
+        base = onset if onset is not None and _AFTER_ONSET.match(text, d.end) else anchor
+        if d.kind == "relative" and base is not None and d.minutes is not None:
+            d.value, d.precision = _offset(base, d)
             d.confidence *= 0.9
         if d.kind in ("clock", "date", "relative") and d.role in ("start", "end", "update") and d.value:
             anchor = d
