@@ -95,6 +95,10 @@ def test_publisher_is_the_trust_when_only_the_hospital_is_mentioned(rules_nlp):
     ("Strømbrudd ved UNN tirsdag.", [(None, "POWER")]),
     ("Telefonproblemer ved UNN tirsdag.", [(None, "TELEPHONY")]),
     ("Datanettet var nede ved UNN tirsdag.", [(None, "NETWORK")]),
+    ("Journalsystemfeil ved UNN tirsdag.", [(None, "EPJ")]),
+    # an alias of both an organisation and a system: the organisation only when named after it
+    ("DIPS Arena var nede ved UNN tirsdag, melder Norsk helsenett.", [("dips-arena", "EPJ")]),
+    ("Helseplattforma var ustabil ved Ålesund sjukehus tysdag.", [("helseplattformen-epic", "EPJ")]),
 ])
 def test_systems_and_types(rules_nlp, body, expected):
     f = facts(rules_nlp, body)

@@ -43,19 +43,39 @@ def ruler_patterns(gaz: Gazetteer, tokenize: Callable[[str], list[str]]) -> list
         seen.add(key)
         patterns.append({"label": label, "pattern": _token_pattern(words, exact, genitive), "id": kb_id})
 
+    shared = _shared_aliases(gaz)
     for alias, trust_id, label in _trust_aliases(gaz):
-        add(label, alias, trust_id, genitive=True)
+        if shared.get(alias.lower(), "TRUST") == "TRUST":
+            add(label, alias, trust_id, genitive=True)
     for phrase, region_id in gaz.regions:
         add("REGION", phrase, region_id, genitive=True)
     generic = {term.lower() for term, _ in gaz.system_terms}
     for system in gaz.systems.values():
         for alias in (system.name, *system.aliases):
-            if not _is_ambiguous(alias) and alias.lower() not in generic:
+            if not _is_ambiguous(alias) and alias.lower() not in generic and shared.get(alias.lower()) != "TRUST":
                 add("SYSTEM", alias, system.id)
     for term, type_ in gaz.system_terms:
         if len(term) > 2 and term.lower() not in {"nettet", "server", "aggregat"}:
             add("SYSTEM_TERM", term, type_)
     return patterns
+
+
+def _shared_aliases(gaz: Gazetteer) -> dict[str, str]:
+    """Aliases of both an organisation and a system, with the reading that wins ("TRUST" or "SYSTEM").
+
+    The organisation only when its name starts with the alias and the system's does not
+    ("Norsk helsenett" is Norsk helsenett SF, not its network Helsenettet); otherwise the system
+    ("Helseplattformen", "Helseplattforma" are the EPJ far more often than the company).
+    """
+    orgs: dict[str, bool] = {}
+    for trust in gaz.trusts.values():
+        for alias in (trust.name, *trust.aliases):
+            orgs[alias.lower()] = orgs.get(alias.lower(), False) or trust.name.lower().startswith(alias.lower())
+    systems: dict[str, bool] = {}
+    for system in gaz.systems.values():
+        for alias in (system.name, *system.aliases):
+            systems[alias.lower()] = systems.get(alias.lower(), False) or system.name.lower().startswith(alias.lower())
+    return {a: "TRUST" if orgs[a] and not systems[a] else "SYSTEM" for a in orgs.keys() & systems.keys()}
 
 
 def _trust_aliases(gaz: Gazetteer) -> Iterator[tuple[str, str, str]]:
