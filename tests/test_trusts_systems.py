@@ -63,6 +63,8 @@ def test_collective_phrases(rules_nlp, body, expected):
     ("Journalsystemet var nede ved Bærum sykehus onsdag. Ahus merket ingen problemer.", {"vestre-viken"}),
     ("Orbit slutta å verke ved Haukeland tysdag. Helse Fonna er ikkje råka, og heller ikkje Helse Stavanger "
      "eller Helse Førde har meldt om problem.", {"helse-bergen"}),
+    # other hospitals of the same trust not hit: the trust is still hit through the first one
+    ("Straumen gjekk på Stord sjukehus tysdag. Haugesund sjukehus og Odda sjukehus var ikkje råka.", {"helse-fonna"}),
 ])
 def test_negations(rules_nlp, body, expected):
     assert trusts(rules_nlp, body) == expected

@@ -147,7 +147,8 @@ def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[Tr
         left = text_of(doc)[sent.start_char:ent.start_char]
         if (_NEGATION.search(clause[:120]) and not re.search(r"\b(alle|heile|hele)\b", clause[:40], re.I)
                 or _NEITHER.search(left)):
-            negated.update(ids)
+            if ent.label_ in ("TRUST", "REGION"):  # a hospital or town not hit leaves its trust's other sites
+                negated.update(ids)
             continue
         for trust_id in ids:
             trust = gaz.trusts.get(trust_id)
