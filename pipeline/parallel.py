@@ -116,7 +116,7 @@ def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], 
     pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker, initargs=(spec, log_setup, os.getpid()))
     pending: deque[tuple[list[Page], Future]] = deque()
-    delivered = False
+    delivered = finished = False
     try:
         try:
             for part in chunks:
@@ -131,6 +131,7 @@ def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], 
                 pending.popleft()
                 delivered = True
                 yield from _results(part, done, seconds)
+            finished = True
         except BrokenProcessPool as exc:
             if delivered:
                 raise  # a worker died mid-run (killed, out of memory): not something to paper over
@@ -139,7 +140,9 @@ def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], 
             for part in chain((p for p, _ in pending), chunks):
                 yield from _results(part, annotate_chunk(part, spec, langs), seconds)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # all delivered: the workers wind down (interpreter exit, ~0.15 s) while this process writes
+        # the last batch and the incidents; the pool's thread still joins them before this process exits
+        pool.shutdown(wait=not finished, cancel_futures=True)
 
 
 def _run_id() -> str | None:

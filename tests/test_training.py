@@ -99,3 +99,49 @@ def test_ner_sources_after_ruler_and_keeps_preset_ents() -> None:
     ents = {(e.text, e.label_) for e in doc.ents}
     assert ("Kari Nordmann", "ORG") in ents
     assert any(label != "ORG" or text != "Kari Nordmann" for text, label in ents)
+
+
+@pytest.mark.model
+def test_project_pipeline_is_built_on_the_model_with_rules_before_its_ner() -> None:
+    """load_nlp builds on the model itself (one tokenizer): rule components first, the NER gated on candidates."""
+    from pipeline.nlp import load_nlp
+
+    nlp = load_nlp(str(MODEL_DIR), 0.5, True)
+    names = nlp.pipe_names
+    assert names[:5] == ["paragraph_sentencizer", "gazetteer_ruler", "vocab_signals", "compound_terms",
+                         "outage_prefilter"]
+    assert names[-2:] == ["candidate_only", "outage_facts"] and nlp.disabled == ["ner"]
+    doc = nlp("Helse Bergen har hatt full stans i DIPS siden klokka 08.00 i dag. Kari Nordmann leder beredskapen.")
+    labels = {e.text: e.label_ for e in doc.ents}
+    assert labels["Helse Bergen"] == "TRUST"  # the gazetteer span wins over the NER's ORG
+    assert labels.get("Kari Nordmann") == "PER"  # the NER ran on this candidate
+
+
+def _save(nlp, path: Path) -> Path:
+    nlp.to_disk(path)
+    return path
+
+
+def test_a_full_model_is_cut_down_to_its_ner(tmp_path: Path) -> None:
+    """A model with a shared tok2vec and other components (as nb_core_news_*) gives its NER alone."""
+    from spacy.training import Example
+
+    from pipeline.nlp import load_nlp
+
+    nlp = spacy.blank("nb")
+    nlp.add_pipe("tok2vec")
+    nlp.add_pipe("ner", config={"model": {"@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner",
+                                          "hidden_width": 8, "maxout_pieces": 2, "use_upper": True,
+                                          "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1", "width": 96}}})
+    nlp.add_pipe("sentencizer")
+    doc = nlp.make_doc("Kari Nordmann jobber i Bergen .")
+    nlp.initialize(lambda: [Example.from_dict(doc, {"entities": ["B-PER", "L-PER", "O", "O", "U-GPE_LOC", "O"]})])
+    full = load_nlp(str(_save(nlp, tmp_path / "full")), 0.5, True)
+    assert "tok2vec" not in full.pipe_names and "sentencizer" not in full.pipe_names
+    assert full.disabled == ["ner"] and "candidate_only" in full.pipe_names
+    assert full("Helse Bergen har full stans i DIPS.")._.outage["is_outage"]
+
+    bare = spacy.blank("nb")
+    bare.add_pipe("sentencizer")
+    rules = load_nlp(str(_save(bare, tmp_path / "no-ner")), 0.5, True)  # warns, runs the rules alone
+    assert "candidate_only" not in rules.pipe_names and "ner" not in rules.pipe_names

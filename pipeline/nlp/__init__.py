@@ -24,28 +24,45 @@ def load_nlp(ner_model: str = "", threshold: float = 0.5, prefilter: bool = True
 
     Doc.set_extension("outage", default=None, force=True)
     Doc.set_extension("candidate", default=None, force=True)
-    nlp = spacy.blank("nb")
-    nlp.add_pipe("paragraph_sentencizer")
-    ruler = nlp.add_pipe("gazetteer_ruler")  # entity_ruler semantics, phrase-matcher speed
+    model = Path(ner_model) if ner_model else None
+    trained = model is not None and (model / "meta.json").exists()
+    if model is not None and not trained:
+        log.warning("NER model %s not found: running the rule components only", model)
+    # the trained model is the base (one tokenizer and vocab to build, not two); the rule components
+    # go before its NER: the gazetteer ruler's spans are preset entities the NER respects
+    nlp = _ner_only(model) if trained else spacy.blank("nb")
+    if trained and "ner" not in nlp.pipe_names:
+        log.warning("NER model %s has no ner component: running the rule components only", model)
+        trained = False
+    place = {"before": "ner"} if trained else {}
+    nlp.add_pipe("paragraph_sentencizer", **place)
+    ruler = nlp.add_pipe("gazetteer_ruler", **place)  # entity_ruler semantics, phrase-matcher speed
     ruler.add_patterns(ruler_patterns(load_gazetteer(), lambda t: [w.text for w in nlp.make_doc(t)]))
-    nlp.add_pipe("vocab_signals")
-    nlp.add_pipe("compound_terms")
+    nlp.add_pipe("vocab_signals", **place)
+    nlp.add_pipe("compound_terms", **place)
     # candidates: half the outage threshold. The score does not depend on the NER, so every article
     # that can be an outage is a candidate whatever the threshold; the margin keeps near misses'
     # times and entities for analysts (dev set: the lowest outage scores 0.55, over 2x the default 0.25)
-    nlp.add_pipe("outage_prefilter", config={"threshold": threshold * PREFILTER_SHARE if prefilter else -1.0})
-    model = Path(ner_model) if ner_model else None
-    if model is not None and (model / "meta.json").exists():
-        trained = spacy.load(model)
-        if "tok2vec" in trained.pipe_names and "ner" in trained.pipe_names:
-            trained.replace_listeners("tok2vec", "ner", ["model.tok2vec"])
-        # the gazetteer ruler ran first: its spans are preset entities the NER respects
-        nlp.add_pipe("ner", source=trained)
+    nlp.add_pipe("outage_prefilter", config={"threshold": threshold * PREFILTER_SHARE if prefilter else -1.0}, **place)
+    if trained:
         nlp.disable_pipe("ner")
         nlp.add_pipe("candidate_only", config={"component": "ner"})
-    elif model is not None:
-        log.warning("NER model %s not found: running the rule components only", model)
     nlp.add_pipe("outage_facts", config={"threshold": threshold})
+    return nlp
+
+
+def _ner_only(model: Path):  # -> spacy.Language
+    """The model at `model` with its NER alone (a full model such as nb_core_news_sm is cut down)."""
+    import json
+
+    import spacy
+
+    names = json.loads((model / "meta.json").read_text(encoding="utf-8")).get("pipeline", [])
+    nlp = spacy.load(model, exclude=[n for n in names if n not in ("ner", "tok2vec")])
+    if "tok2vec" in nlp.pipe_names:
+        if "ner" in nlp.pipe_names:
+            nlp.replace_listeners("tok2vec", "ner", ["model.tok2vec"])
+        nlp.remove_pipe("tok2vec")
     return nlp
 
 

@@ -111,23 +111,27 @@ def _name_kind(word: str, loose: bool) -> str:
 
 def _tokens(text: str, loose: bool = False) -> list[tuple[int, int, str, bool]]:
     """Word tokens as (start, end, kind, ends_phrase); glued "rolleNavn" tokens are split."""
+    return [tok for m in _WORD.finditer(text) for tok in _word_tokens(m, loose)]
+
+
+def _word_tokens(m: re.Match[str], loose: bool) -> list[tuple[int, int, str, bool]]:
+    """The token(s) of one whitespace-separated word (two when a role is glued to a name)."""
+    raw, start = m.group(), m.start()
+    lead = len(raw) - len(raw.lstrip("(«\"'“[*•-–"))
+    core = raw[lead:]
+    stripped = core.rstrip(",.;:!?)»\"'”]*")
+    if len(core) == 2 and INITIAL.fullmatch(core):
+        stripped = core
+    cut = len(stripped) < len(core)
+    s = start + lead
     out = []
-    for m in _WORD.finditer(text):
-        raw, start = m.group(), m.start()
-        lead = len(raw) - len(raw.lstrip("(«\"'“[*•-–"))
-        core = raw[lead:]
-        stripped = core.rstrip(",.;:!?)»\"'”]*")
-        if len(core) == 2 and INITIAL.fullmatch(core):
-            stripped = core
-        cut = len(stripped) < len(core)
-        s = start + lead
-        tail = stripped[1:]
-        glued = _GLUED.match(stripped) if tail != tail.lower() else None  # needs a capital after the first letter
-        if glued and NAME_TOKEN.fullmatch(glued.group(2)):
-            out.append((s, s + len(glued.group(1)), "other", False))
-            s += len(glued.group(1))
-            stripped = glued.group(2)
-        out.append((s, s + len(stripped), _name_kind(stripped, loose) if stripped else "other", cut))
+    tail = stripped[1:]
+    glued = _GLUED.match(stripped) if tail != tail.lower() else None  # needs a capital after the first letter
+    if glued and NAME_TOKEN.fullmatch(glued.group(2)):
+        out.append((s, s + len(glued.group(1)), "other", False))
+        s += len(glued.group(1))
+        stripped = glued.group(2)
+    out.append((s, s + len(stripped), _name_kind(stripped, loose) if stripped else "other", cut))
     return out
 
 
@@ -148,8 +152,8 @@ def rule_names(text: str, gaz: Gazetteer) -> list[tuple[int, int]]:
                 spans.append((start, end))
         group.clear()
 
-    for tok in _tokens(text):
-        start, end, kind, cut = tok
+    def step(tok: tuple[int, int, str, bool]) -> None:
+        start, end, kind, _ = tok
         same_phrase = bool(group) and not group[-1][3] and _SPACES.fullmatch(text, group[-1][1], start)
         if same_phrase and kind == "other" and text[start:end].lower() in ORG_WORDS:
             group.clear()  # "Martina Hansens Hospital", "Lovisenberg Diakonale Sykehus"
@@ -159,10 +163,15 @@ def rule_names(text: str, gaz: Gazetteer) -> list[tuple[int, int]]:
                 flush()
         if kind == "name" or (group and kind in ("particle", "initial")):
             group.append(tok)
-        elif kind == "initial":
-            continue
-        else:
+        elif kind != "initial":
             flush()
+
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if not group and word == word.lower():
+            continue  # no capital letter, so no name or initial: a no-op while no name is open
+        for tok in _word_tokens(m, False):
+            step(tok)
     flush()
     return spans
 
