@@ -98,6 +98,9 @@ def test_publisher_is_the_trust_when_only_the_hospital_is_mentioned(rules_nlp):
     ("Telefonproblemer ved UNN tirsdag.", [(None, "TELEPHONY")]),
     ("Datanettet var nede ved UNN tirsdag.", [(None, "NETWORK")]),
     ("Journalsystemfeil ved UNN tirsdag.", [(None, "EPJ")]),
+    # a product name hyphenated to a word, kept as one token: the product, and a failure word signals
+    ("Sectra-systemet var nede ved UNN tirsdag.", [("sectra-ris-pacs", "RIS/PACS")]),
+    ("DIPS-feilen rammet UNN tirsdag.", [("dips-classic", "EPJ")]),
     # an alias of both an organisation and a system: the organisation only when named after it
     ("DIPS Arena var nede ved UNN tirsdag, melder Norsk helsenett.", [("dips-arena", "EPJ")]),
     ("Helseplattforma var ustabil ved Ålesund sjukehus tysdag.", [("helseplattformen-epic", "EPJ")]),
@@ -126,3 +129,11 @@ def test_failing_component_is_recorded_not_counted_as_a_system(rules_nlp):
 def test_hard_negatives_stay_negative(rules_nlp, text):
     [f] = annotate([to_article(text, None, None, None)], rules_nlp)
     assert not f.is_outage and f.start is None and f.end is None and f.trusts == ()
+
+
+def test_hyphenated_product_compound_with_a_failure_word_signals_an_outage(rules_nlp):
+    f = facts(rules_nlp, "DIPS-stansen rammet UNN tirsdag formiddag.")
+    assert f.is_outage and [s.id for s in f.systems] == ["dips-classic"]
+    # a hyphenated word that only starts like a product is not one
+    f = facts(rules_nlp, "Sectrasystem-leverandøren holdt kurs ved UNN tirsdag.")
+    assert "sectra-ris-pacs" not in {s.id for s in f.systems}

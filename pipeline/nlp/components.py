@@ -96,19 +96,34 @@ def make_compound_terms(nlp: Language, name: str, gazetteer_dir: str) -> "Compou
 
 
 class CompoundTerms:
-    """Norwegian compounds of a system word and a failure word ("Strømbrudd", "telefonproblemer", "IT-trøbbel").
+    """Norwegian compounds of a system word and a failure word ("Strømbrudd", "telefonproblemer", "IT-trøbbel"),
+    and hyphenated compounds of a product name the tokenizer keeps whole ("Sectra-systemet", "DIPS-feilen").
 
-    Each becomes a SYSTEM_TERM entity of the system word's type and an OUTAGE_START signal.
+    A system-word compound becomes a SYSTEM_TERM entity of the word's type, a product compound a
+    SYSTEM entity of the product; either is an OUTAGE_START signal when its second part is a failure word.
     """
 
     def __init__(self, gazetteer_dir: Path) -> None:
+        from .patterns import product_aliases
+
         gaz = load_gazetteer(gazetteer_dir)
         systems = sorted((p for p, k, _ in gaz.compounds if k == "system"), key=len, reverse=True)
         failures = sorted((p for p, k, _ in gaz.compounds if k == "outage"), key=len, reverse=True)
         self.types = {p: t for p, k, t in gaz.compounds if k == "system"}
-        self.pattern = re.compile(
-            rf"^({'|'.join(map(re.escape, systems))})(?:s|e)?-?({'|'.join(map(re.escape, failures))})\w{{0,4}}$"
-        )
+        failure = rf"({'|'.join(map(re.escape, failures))})\w{{0,4}}"
+        self.pattern = re.compile(rf"^({'|'.join(map(re.escape, systems))})(?:s|e)?-?{failure}$")
+        self.products = product_aliases(gaz)
+        names = sorted(self.products, key=len, reverse=True)
+        self.product = re.compile(rf"^({'|'.join(map(re.escape, names))})-(?:{failure}$)?")
+        self.failure = re.compile(rf"^{failure}$")
+
+    def _match(self, word: str) -> tuple[str, str, bool] | None:
+        """(label, id, is a failure compound) of a compound token, None for other words."""
+        if "-" in word and (m := self.product.match(word)) and len(word) > m.end(1) + 1:
+            return "SYSTEM", self.products[m.group(1)], bool(self.failure.match(word[m.end(1) + 1:]))
+        if m := self.pattern.match(word):
+            return "SYSTEM_TERM", self.types[m.group(1)], True
+        return None
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
@@ -116,12 +131,13 @@ class CompoundTerms:
         signals = list(doc.spans.get("signals", []))
         signalled = {i for s in signals for i in range(s.start, s.end)}
         for token in doc:
-            m = self.pattern.match(token.lower_)
-            if not m:
+            found = self._match(token.lower_)
+            if found is None:
                 continue
+            label, kb_id, failing = found
             if token.i not in taken:
-                ents.append(Span(doc, token.i, token.i + 1, label="SYSTEM_TERM", span_id=self.types[m.group(1)]))
-            if token.i not in signalled:
+                ents.append(Span(doc, token.i, token.i + 1, label=label, span_id=kb_id))
+            if failing and token.i not in signalled:
                 signals.append(Span(doc, token.i, token.i + 1, label="OUTAGE_START"))
         doc.ents = sorted(ents, key=lambda e: e.start)
         doc.spans["signals"] = signals

@@ -60,6 +60,18 @@ def ruler_patterns(gaz: Gazetteer, tokenize: Callable[[str], list[str]]) -> list
     return patterns
 
 
+def product_aliases(gaz: Gazetteer) -> dict[str, str]:
+    """One-word product names the ruler matches as SYSTEM (lower-cased) → system id.
+
+    Used for hyphenated compounds the tokenizer keeps whole ("Sectra-systemet", "DIPS-feilen").
+    """
+    generic = {term.lower() for term, _ in gaz.system_terms}
+    shared = _shared_aliases(gaz)
+    return {alias.lower(): system.id for system in gaz.systems.values() for alias in (system.name, *system.aliases)
+            if " " not in alias and "-" not in alias and not _is_ambiguous(alias)
+            and alias.lower() not in generic and shared.get(alias.lower()) != "TRUST"}
+
+
 def _shared_aliases(gaz: Gazetteer) -> dict[str, str]:
     """Aliases of both an organisation and a system, with the reading that wins ("TRUST" or "SYSTEM").
 

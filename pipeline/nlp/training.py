@@ -199,23 +199,25 @@ def train_ner(
     overrides: dict | None = None,
     score_test: bool = True,
     train_on_dev: bool = False,
+    train_files: tuple[str, ...] = TRAIN_FILES,
 ) -> dict:
     """Convert NorNE, train ``config``, copy model-best to out_dir and write its metrics.json.
 
     ``score_test=False`` leaves the test set unread (for screening runs: select on dev only).
+    ``train_files`` names the NorNE training splits (default bokmål and nynorsk).
     ``train_on_dev=True`` adds nob-dev to the training data and keeps model-last (a fixed step
     count chosen on dev beforehand): its dev scores are then not held-out and mean nothing.
     """
     from spacy.cli.train import train as spacy_train
 
     norne_dir, out_dir, work_dir = Path(norne_dir), Path(out_dir), Path(work_dir)
-    missing = [n for n in (*TRAIN_FILES, DEV_FILE, TEST_FILE) if not (norne_dir / n).is_file()]
+    missing = [n for n in (*train_files, DEV_FILE, TEST_FILE) if not (norne_dir / n).is_file()]
     if missing:
         raise FileNotFoundError(f"NorNE files missing in {norne_dir}: {missing}")
     nlp = spacy.blank("nb")
     train_path, dev_path = work_dir / "train.spacy", work_dir / "dev.spacy"
     data = {
-        "train": _convert_many([norne_dir / n for n in (*TRAIN_FILES, *((DEV_FILE,) if train_on_dev else ()))],
+        "train": _convert_many([norne_dir / n for n in (*train_files, *((DEV_FILE,) if train_on_dev else ()))],
                                nlp, train_path),
         "dev": _convert_many([norne_dir / DEV_FILE], nlp, dev_path),
     }
@@ -266,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="config override, e.g. training.max_steps=100 (value parsed as JSON)")
     parser.add_argument("--no-test", action="store_true", help="do not score the test set (screening)")
+    parser.add_argument("--train-files", default=",".join(TRAIN_FILES),
+                        help="comma-separated NorNE training splits (default: %(default)s)")
     parser.add_argument("--train-on-dev", action="store_true",
                         help="add nob-dev to the training data, keep model-last (dev scores not held-out)")
     args = parser.parse_args(argv)
@@ -278,7 +282,8 @@ def main(argv: list[str] | None = None) -> int:
         except json.JSONDecodeError:
             overrides[key] = value
     train_ner(args.norne, args.out, args.work, args.config, overrides,
-              score_test=not args.no_test, train_on_dev=args.train_on_dev)
+              score_test=not args.no_test, train_on_dev=args.train_on_dev,
+              train_files=tuple(f.strip() for f in args.train_files.split(",") if f.strip()))
     return 0
 
 
