@@ -282,16 +282,21 @@ def build_gazetteer_cmd(domain: str) -> None:
 @click.option("--no-test", is_flag=True, help="Leave the test split unread (runs compared on dev only).")
 @click.option("--train-on-dev", is_flag=True,
               help="Add nob-dev to the training data and keep the last step (its dev scores are then not held out).")
+@click.option("--train-files", default="nob-train.iob,nno-train.iob", show_default=True,
+              help="Comma-separated NorNE training splits.")
 def train_ner_cmd(norne: str, out: str, work: str, overrides: tuple[str, ...], no_test: bool,
-                  train_on_dev: bool) -> None:
+                  train_on_dev: bool, train_files: str) -> None:
     """Train the NER on NorNE (bokmål + nynorsk) from the committed config; writes metrics.json.
 
     Example: python -m pipeline train-ner --norne ../shared/norne
     """
     from .nlp.training import train_ner
 
-    if not (Path(norne) / "nob-train.iob").is_file():
-        raise ConfigError(f"NorNE files not found in {norne}: pass --norne DIR with nob-train.iob etc.")
+    files = tuple(f.strip() for f in train_files.split(",") if f.strip())
+    missing = [f for f in (*files, "nob-dev.iob") if not (Path(norne) / f).is_file()]
+    if not files or missing:
+        raise ConfigError(f"NorNE files not found in {norne}: {', '.join(missing) or '--train-files is empty'}; "
+                          "pass --norne DIR (with nob-train.iob etc.) and existing --train-files")
     parsed: dict[str, Any] = {}
     for item in overrides:
         key, sep, value = item.partition("=")
@@ -302,7 +307,7 @@ def train_ner_cmd(norne: str, out: str, work: str, overrides: tuple[str, ...], n
         except json.JSONDecodeError:
             parsed[key] = value
     metrics = train_ner(Path(norne), Path(out), Path(work), overrides=parsed, score_test=not no_test,
-                        train_on_dev=train_on_dev)
+                        train_on_dev=train_on_dev, train_files=files)
     click.echo(json.dumps({"dev": metrics["dev"], "test": metrics["test"]}, ensure_ascii=False))
 
 

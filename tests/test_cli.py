@@ -92,3 +92,11 @@ def test_bad_jsonl_line(tmp_path):
 def test_eval_missing_gold_file(tmp_path):
     proc = cli("eval", str(tmp_path / "gold.jsonl"))
     assert_one_line_error(proc, 3, "does not exist")
+
+
+def test_train_ner_with_missing_norne_files(tmp_path):
+    proc = cli("train-ner", "--norne", str(tmp_path), "--out", str(tmp_path / "model"), "--work", str(tmp_path / "w"))
+    assert_one_line_error(proc, 3, "NorNE files not found")
+    proc = cli("train-ner", "--train-files", "nob-nope.iob", "--out", str(tmp_path / "model"), "--work", str(tmp_path / "w"))
+    assert_one_line_error(proc, 3, "nob-nope.iob")
+    assert not (tmp_path / "model").exists()
