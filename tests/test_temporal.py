@@ -353,7 +353,7 @@ def test_stamp_weekday_and_today_follow_the_stamp():
 @pytest.mark.parametrize("text, expected", [
     ("Strømmen gikk mandag kveld. Før midnatt var strømmen tilbake.", date(2023, 3, 13)),
     ("Journalen gikk ned mandag formiddag. Feilen ble rettet samme ettermiddag.", date(2023, 3, 13)),
-    ("Journalen gikk ned mandag kveld. Feilen ble rettet like etter midnatt.", date(2023, 3, 14)),
+    ("Journalen gikk ned mandag kveld. Etter midnatt var feilen rettet.", date(2023, 3, 14)),
 ])
 def test_part_of_day_ends_take_the_day_of_the_text(text, expected):
     ends = [t for t in find_times(text, TUE) if t.role == "end"]
@@ -480,3 +480,11 @@ def test_discontinuous_negated_login_is_a_start_and_in_order_again_an_end():
     start, start_p, end, _ = incident_window(find_times(text, date(2024, 2, 27)))
     assert (start.isoformat(), start_p) == ("2024-02-26T07:00:00+01:00", "approximate")
     assert end.isoformat() == "2024-02-26T09:50:00+01:00"
+
+
+@pytest.mark.parametrize("phrase", ["like etter midnatt", "rett etter midnatt", "rundt midnatt", "ved midnatt",
+                                    "like før midnatt", "kring midnatt"])
+def test_a_point_near_midnight_is_about_0000_of_the_next_day(phrase):
+    [end] = [t for t in find_times(f"Journalen gikk ned mandag kveld. Feilen ble rettet {phrase}.", TUE)
+             if t.role == "end"]
+    assert (end.value, end.precision) == (dt(2023, 3, 14, 0, 0), "approximate")

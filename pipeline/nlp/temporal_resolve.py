@@ -256,7 +256,10 @@ def build_drafts(text: str, sents: list[tuple[int, int]], atoms: list[Atoms], re
         drafts.extend(_clock_drafts(text, i, at, anchors, conflicts, info, line))
         for a in at.dates:
             anchor = anchors[id(a)]
-            if not a.used:
+            if a.midnight and not a.used:
+                drafts.append(Draft(a.start, a.end, i, "clock", make_dt(anchor.day, 0, 0) if anchor else None,
+                                    "approximate", source=sources[id(a)], direction=_date_direction(text, a.start)))
+            elif not a.used:
                 drafts.append(Draft(a.start, a.end, i, "date", anchor.day if anchor else None,
                                     "part-of-day" if a.pod and a.pod != "dag" else "day", pod=a.pod,
                                     source=sources[id(a)],

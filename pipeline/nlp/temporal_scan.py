@@ -28,6 +28,7 @@ class DateAtom:
     pod: str | None = None  # canonical part of day
     night: str = ""  # "til": the night ending on the day; "etter": the night after it
     shift: int = 0  # days after the anchor day ("etter midnatt")
+    midnight: bool = False  # a point in time, 00:00 of the (shifted) day ("like etter midnatt", "rundt midnatt")
     used: bool = False
 
 
@@ -123,8 +124,8 @@ _POD_ALONE = re.compile(rf"""(?<!\w)(?:(?:tidlig|tidleg|tidligere|tidlegare|sent
     (?:(?:på|om|utpå|ut\s+på|utover|ut\s+over|i\s+løpet\s+av|samme|same|før|mot|gjennom)\s+
       |(?<=siden\s)|(?<=sidan\s)|(?<=fra\s)|(?<=frå\s))
     (?P<pod>{alt(_ALONE_POD)})(?!\w)""", I | X)
-_MIDNIGHT = re.compile(r"(?<!\w)(?:(?:like|rett|litt|kort|straks)\s+)?(?P<rel>før|etter|over|ved|rundt|kring|omkring)"
-                       r"\s+midnatt(?!\w)", I)
+_MIDNIGHT = re.compile(r"(?<!\w)(?:(?P<near>like|rett|litt|kort|straks)\s+)?"
+                       r"(?P<rel>før|etter|over|ved|rundt|kring|omkring)\s+midnatt(?!\w)", I)
 _NIGHT_TIL = re.compile(r"(?:\bi\s+)?\bnatt(?:a|en)?\s+til\s+$", I)
 _POD_WORD = {**PARTS_OF_DAY, "morges": "morgen", "morgos": "morgen", "tidlig": "morgen", "tidleg": "morgen"}
 
@@ -179,9 +180,13 @@ def _scan_dates(text: str, s: int, e: int, claims: Claims) -> list[DateAtom]:
         pod = PARTS_OF_DAY.get((m["podc"] or m["pod"] or "").lower())
         add(DateAtom(m.start(), m.end(), weekday=WEEKDAYS[m["wd"].lower()], wd_mode=mode, pod=pod,
                      night="etter" if pod == "natt" else ""))
-    for m in _MIDNIGHT.finditer(text, s, e):  # before midnight: that evening; after: the next night
-        before = m["rel"].lower() == "før"
-        add(DateAtom(m.start(), m.end(), pod="kveld" if before else "natt", shift=0 if before else 1))
+    for m in _MIDNIGHT.finditer(text, s, e):
+        # "like etter/før midnatt", "rundt midnatt": about 00:00 of the next day, as "like etter klokka 10"
+        # is about 10:00; a bare "før midnatt" is that evening and "etter/over midnatt" the next night
+        rel = m["rel"].lower()
+        point = bool(m["near"]) and rel in ("før", "etter") or rel in ("ved", "rundt", "kring", "omkring")
+        before = rel == "før" and not point
+        add(DateAtom(m.start(), m.end(), pod="kveld" if before else "natt", shift=0 if before else 1, midnight=point))
     for m in _POD_ALONE.finditer(text, s, e):
         add(DateAtom(m.start(), m.end(), pod=_ALONE_POD[m["pod"].lower()]))
     atoms.sort(key=lambda a: a.start)
