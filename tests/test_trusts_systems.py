@@ -137,3 +137,9 @@ def test_hyphenated_product_compound_with_a_failure_word_signals_an_outage(rules
     # a hyphenated word that only starts like a product is not one
     f = facts(rules_nlp, "Sectrasystem-leverandøren holdt kurs ved UNN tirsdag.")
     assert "sectra-ris-pacs" not in {s.id for s in f.systems}
+
+
+def test_a_trust_in_a_sentence_about_the_loss_is_hit(rules_nlp):
+    body = ("Kjernejournal var utilgjengelig over hele landet tirsdag kveld. "
+            "Blant dem som merket bortfallet, var akuttmottakene ved Ahus og Lovisenberg.")
+    assert trusts(rules_nlp, body) == {"ahus", "lovisenberg"}
