@@ -143,3 +143,31 @@ def test_a_trust_in_a_sentence_about_the_loss_is_hit(rules_nlp):
     body = ("Kjernejournal var utilgjengelig over hele landet tirsdag kveld. "
             "Blant dem som merket bortfallet, var akuttmottakene ved Ahus og Lovisenberg.")
     assert trusts(rules_nlp, body) == {"ahus", "lovisenberg"}
+
+
+LIVE = ("Ustabil DIPS Arena ved OUS\n\nPublisert 25.03.2025\n\n"
+        "Oppdatert 25.03 13.05: DIPS Arena har igjen falt ut for mange brukere på Ullevål.\n\n"
+        "Oppdatert 25.03 11.20: Journalsystemet fungerer nå igjen. Feilen ble rettet klokken 11.02.\n\n"
+        "Fra klokken 09.35 tirsdag har ansatte ved Ullevål hatt problemer med å åpne DIPS Arena.")
+
+
+def _live(nlp, text: str):
+    from datetime import date
+
+    [f] = annotate([to_article(text, date(2025, 3, 25), "nb", None)], nlp)
+    return f
+
+
+def test_an_outage_that_comes_back_after_its_fix_is_ongoing(rules_nlp):
+    f = _live(rules_nlp, LIVE)
+    assert (f.status, f.end) == ("ongoing", None) and f.start is not None
+
+
+@pytest.mark.parametrize("newest", [
+    "Oppdatert 25.03 13.05: Alt fungerer igjen, og vi følger med.",  # a fix, not a failure, said again
+    "Oppdatert 25.03 13.05: Vi skal finne ut hvordan vi kan hindre at feilen skjer igjen.",  # a wish
+])
+def test_again_without_a_new_failure_keeps_the_fix(rules_nlp, newest):
+    f = _live(rules_nlp, LIVE.replace("Oppdatert 25.03 13.05: DIPS Arena har igjen falt ut for mange brukere på Ullevål.",
+                                      newest))
+    assert f.status == "resolved" and f.end is not None

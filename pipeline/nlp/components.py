@@ -219,12 +219,15 @@ class OutageFacts:
         text = text_of(doc)
         times = temporal.find_times(text, published, lang) if candidate else []
         start, start_p, end, end_p = temporal.incident_window(times) if is_outage else (None, None, None, None)
+        recurred = end is not None and outage.recurred_after(doc, times, end)
+        if recurred:  # the fix did not hold: the incident is open again
+            end, end_p = None, None
         persons = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PER"]
         found_contacts = contacts_mod.find_contacts(text, self.gaz, persons, publisher)
         doc._.outage = {
             "is_outage": is_outage,
             "score": score,
-            "status": outage.decide_status(doc, is_outage, end is not None),
+            "status": "ongoing" if recurred else outage.decide_status(doc, is_outage, end is not None),
             "signals": signals,
             "start": start, "start_precision": start_p, "end": end, "end_precision": end_p,
             "times": tuple(times),

@@ -4,12 +4,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from spacy.tokens import Doc, Span
 
 from ..gazetteer import Gazetteer
-from ..records import SystemHit, TrustHit
+from ..records import SystemHit, TimeMention, TrustHit
 from .doc_views import sentence_of, sentences, span_text, text_of
 
 # Words that put a sentence in the future or the plan, not in an outage that happened.
@@ -120,6 +122,36 @@ def decide_status(doc: Doc, is_outage: bool, has_end: bool) -> str:
     if resolved or has_end:
         return "resolved"
     return "ongoing" if ongoing else "unknown"
+
+
+_AGAIN = re.compile(r"\b(igjen|atter|på nytt|på ny)\b", re.I)
+_FAILING = {"OUTAGE_START", "OUTAGE_ONGOING", "DEGRADED"}
+
+
+def recurred_after(doc: Doc, times: Sequence[TimeMention], end: datetime | date) -> bool:
+    """Whether the outage came back after its end: a failure word next to "igjen"/"på nytt" ("har igjen
+    falt ut", "nede på nytt"), stated as fact, in a sentence dated after the end by its own time or
+    by the update stamp above it. "Fungerer igjen" is a fix, "hindre at det skjer igjen" a wish."""
+    by_sent = sentence_signals(doc)
+    for span in doc.spans.get("signals", []):
+        if span.label_ not in _FAILING:
+            continue
+        sent = sentence_of(span)
+        near = doc[max(sent.start, span.start - 3): min(sent.end, span.end + 3)]
+        if not _AGAIN.search(near.text) or "RESOLVED" in by_sent.get(sent.start, ()) or _HEDGE.search(span_text(sent)):
+            continue
+        own = [t for t in times if sent.start_char <= t.start_char < sent.end_char and t.role != "publication"]
+        stamps = [t for t in times if t.role == "update" and t.start_char < sent.start_char]
+        when = own[0].value if own else stamps[-1].value if stamps else None
+        if when is not None and _later(when, end):
+            return True
+    return False
+
+
+def _later(a: datetime | date, b: datetime | date) -> bool:
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return a > b
+    return (a.date() if isinstance(a, datetime) else a) > (b.date() if isinstance(b, datetime) else b)
 
 
 def _in_contact_block(sent: Span) -> bool:
