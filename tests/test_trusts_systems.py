@@ -171,3 +171,11 @@ def test_again_without_a_new_failure_keeps_the_fix(rules_nlp, newest):
     f = _live(rules_nlp, LIVE.replace("Oppdatert 25.03 13.05: DIPS Arena har igjen falt ut for mange brukere på Ullevål.",
                                       newest))
     assert f.status == "resolved" and f.end is not None
+
+
+@pytest.mark.parametrize("fixed", ["var Reseptformidleren tilgjengelig igjen", "fungerte igjen journalen",
+                                   "virket igjen journalen"])
+def test_back_again_phrasings_resolve_the_outage(rules_nlp, fixed):
+    f = facts(rules_nlp, f"Fra i 13-tiden tirsdag fikk ikke UNN hentet ut resepter fra e-reseptsystemet. "
+                         f"Halvannen time senere {fixed}.")
+    assert f.is_outage and f.status == "resolved" and "RESOLVED" in f.signals
