@@ -179,3 +179,10 @@ def test_back_again_phrasings_resolve_the_outage(rules_nlp, fixed):
     f = facts(rules_nlp, f"Fra i 13-tiden tirsdag fikk ikke UNN hentet ut resepter fra e-reseptsystemet. "
                          f"Halvannen time senere {fixed}.")
     assert f.is_outage and f.status == "resolved" and "RESOLVED" in f.signals
+
+
+def test_nynorsk_message_exchange_terms_and_a_collective_phrase(rules_nlp):
+    f = facts(rules_nlp, "Ein feil i meldingstenaren gjorde at ingen elektroniske meldingar gjekk mellom alle sjukehusa "
+                         "på Vestlandet og fastlegane frå laurdag morgon. Meldingsutvekslinga var ute av drift i to døgn.")
+    assert {t.id for t in f.trusts} == {"helse-vest-rhf", "helse-bergen", "helse-fonna", "helse-forde", "helse-stavanger"}
+    assert [s.type for s in f.systems] == ["NATIONAL"]
