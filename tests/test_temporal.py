@@ -488,3 +488,9 @@ def test_a_point_near_midnight_is_about_0000_of_the_next_day(phrase):
     [end] = [t for t in find_times(f"Journalen gikk ned mandag kveld. Feilen ble rettet {phrase}.", TUE)
              if t.role == "end"]
     assert (end.value, end.precision) == (dt(2023, 3, 14, 0, 0), "approximate")
+
+
+def test_midday_is_a_day_only_end():
+    [end] = [t for t in find_times("Journalen gikk ned tirsdag morgen. Feilen var retta ved middagstid.", TUE)
+             if t.role == "end"]
+    assert (end.value, end.precision) == (date(2023, 3, 14), "day")

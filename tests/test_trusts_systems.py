@@ -186,3 +186,8 @@ def test_nynorsk_message_exchange_terms_and_a_collective_phrase(rules_nlp):
                          "på Vestlandet og fastlegane frå laurdag morgon. Meldingsutvekslinga var ute av drift i to døgn.")
     assert {t.id for t in f.trusts} == {"helse-vest-rhf", "helse-bergen", "helse-fonna", "helse-forde", "helse-stavanger"}
     assert [s.type for s in f.systems] == ["NATIONAL"]
+
+
+def test_a_trust_that_noticed_the_problem_is_hit(rules_nlp):
+    body = "Kjernejournal var ute av drift frå onsdag morgon. Helse Førde og Helse Bergen merka problemet i akuttmottaka."
+    assert trusts(rules_nlp, body) == {"helse-forde", "helse-bergen"}

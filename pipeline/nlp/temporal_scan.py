@@ -126,6 +126,7 @@ _POD_ALONE = re.compile(rf"""(?<!\w)(?:(?:tidlig|tidleg|tidligere|tidlegare|sent
     (?P<pod>{alt(_ALONE_POD)})(?!\w)""", I | X)
 _MIDNIGHT = re.compile(r"(?<!\w)(?:(?P<near>like|rett|litt|kort|straks)\s+)?"
                        r"(?P<rel>før|etter|over|ved|rundt|kring|omkring)\s+midnatt(?!\w)", I)
+_MIDDAY = re.compile(r"(?<!\w)(?:ved|rundt|kring|omkring|utpå|i)\s+middagstid(?:a|en)?(?!\w)", I)
 _NIGHT_TIL = re.compile(r"(?:\bi\s+)?\bnatt(?:a|en)?\s+til\s+$", I)
 _POD_WORD = {**PARTS_OF_DAY, "morges": "morgen", "morgos": "morgen", "tidlig": "morgen", "tidleg": "morgen"}
 
@@ -187,6 +188,8 @@ def _scan_dates(text: str, s: int, e: int, claims: Claims) -> list[DateAtom]:
         point = bool(m["near"]) and rel in ("før", "etter") or rel in ("ved", "rundt", "kring", "omkring")
         before = rel == "før" and not point
         add(DateAtom(m.start(), m.end(), pod="kveld" if before else "natt", shift=0 if before else 1, midnight=point))
+    for m in _MIDDAY.finditer(text, s, e):  # "ved middagstid": some time in the middle of the day
+        add(DateAtom(m.start(), m.end(), pod="dag"))
     for m in _POD_ALONE.finditer(text, s, e):
         add(DateAtom(m.start(), m.end(), pod=_ALONE_POD[m["pod"].lower()]))
     atoms.sort(key=lambda a: a.start)
