@@ -191,3 +191,13 @@ def test_nynorsk_message_exchange_terms_and_a_collective_phrase(rules_nlp):
 def test_a_trust_that_noticed_the_problem_is_hit(rules_nlp):
     body = "Kjernejournal var ute av drift frå onsdag morgon. Helse Førde og Helse Bergen merka problemet i akuttmottaka."
     assert trusts(rules_nlp, body) == {"helse-forde", "helse-bergen"}
+
+
+@pytest.mark.parametrize("consequence", [
+    "Sykehuset har bare delvis tilgang til journalsystemet og røntgenbildene.",
+    "I perioden var det vanskelig å nå journalsystemet og røntgenbildene.",
+    "De ansatte kunne verken bruke journalsystemet eller røntgenbildene.",
+])
+def test_systems_a_network_failure_took_down_are_listed(rules_nlp, consequence):
+    f = facts(rules_nlp, f"Datanettet var nede ved UNN tirsdag morgen. {consequence}")
+    assert {s.type for s in f.systems} == {"NETWORK", "EPJ", "RIS/PACS"}
