@@ -494,3 +494,27 @@ def test_midday_is_a_day_only_end():
     [end] = [t for t in find_times("Journalen gikk ned tirsdag morgen. Feilen var retta ved middagstid.", TUE)
              if t.role == "end"]
     assert (end.value, end.precision) == (date(2023, 3, 14), "day")
+
+
+def test_an_approximate_hour_word_before_a_day_is_a_time():
+    t = by_text("Litt over ni onsdag morgon vart skjermbileta tomme på Haukeland.", date(2024, 2, 14), "nn")
+    assert (t["Litt over ni onsdag morgon"].value, t["Litt over ni onsdag morgon"].precision) == \
+        (datetime(2024, 2, 14, 9, 0, tzinfo=OSLO), "approximate")
+    assert "ni" not in {x.text for x in find_times("Det tok ni timar.", date(2024, 2, 14), "nn")}
+
+
+def test_could_again_after_a_gap_is_the_end():
+    ends = [t for t in find_times("I 14-tida måndag fekk dei ikkje ringt ut. Klokka 16.20 kunne alle avdelingane "
+                                  "ringje ut frå fasttelefonen att.", date(2023, 11, 20), "nn") if t.role == "end"]
+    assert [t.value for t in ends] == [datetime(2023, 11, 20, 16, 20, tzinfo=OSLO)]
+
+
+def test_a_date_last_year():
+    t = by_text("Rapporten gjeld hendinga på Stord sjukehus 15. mars i fjor.", date(2025, 2, 12), "nn")
+    assert t["15. mars i fjor"].value == date(2024, 3, 15)
+
+
+def test_a_postponed_date_is_not_the_end():
+    text = ("Ved 15.30-tiden torsdag mistet blodbanken tilgangen til blodbanksystemet. Operasjoner som ikke haster, "
+            "er flyttet til fredag.")
+    assert [t for t in find_times(text, date(2024, 10, 3)) if t.role == "end"] == []

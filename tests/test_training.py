@@ -146,24 +146,3 @@ def test_a_full_model_is_cut_down_to_its_ner(tmp_path: Path) -> None:
     rules = load_nlp(str(_save(bare, tmp_path / "no-ner")), 0.5, True)  # warns, runs the rules alone
     assert "candidate_only" not in rules.pipe_names and "ner" not in rules.pipe_names
 
-
-def test_mention_swap_keeps_context_and_labels(tmp_path: Path) -> None:
-    """The augmenter yields each example and, at level 1, a copy whose mentions are other training mentions."""
-    from spacy.tokens import Doc, DocBin, Span
-    from spacy.training import Example
-
-    from pipeline.nlp.augment import create_mention_swap
-
-    nlp = spacy.blank("nb")
-    source = Doc(nlp.vocab, words=["Ola", "Hansen", "leder", "Sykehuset", "Innlandet", "."])
-    source.set_ents([Span(source, 0, 2, "PER"), Span(source, 3, 5, "ORG")])
-    DocBin(docs=[source]).to_disk(tmp_path / "train.spacy")
-    gold = Doc(nlp.vocab, words=["Kari", "jobber", "i", "UNN", "."])
-    gold.set_ents([Span(gold, 0, 1, "PER"), Span(gold, 3, 4, "ORG")])
-    example = Example(Doc(nlp.vocab, words=[t.text for t in gold]), gold)
-    out = list(create_mention_swap(1.0, str(tmp_path / "train.spacy"))(nlp, example))
-    assert out[0] is example and len(out) == 2
-    swapped = out[1].reference
-    assert [t.text for t in swapped] == ["Ola", "Hansen", "jobber", "i", "Sykehuset", "Innlandet", "."]
-    assert [(e.text, e.label_) for e in swapped.ents] == [("Ola Hansen", "PER"), ("Sykehuset Innlandet", "ORG")]
-    assert list(create_mention_swap(0.0, str(tmp_path / "train.spacy"))(nlp, example)) == [example]

@@ -201,3 +201,56 @@ def test_a_trust_that_noticed_the_problem_is_hit(rules_nlp):
 def test_systems_a_network_failure_took_down_are_listed(rules_nlp, consequence):
     f = facts(rules_nlp, f"Datanettet var nede ved UNN tirsdag morgen. {consequence}")
     assert {s.type for s in f.systems} == {"NETWORK", "EPJ", "RIS/PACS"}
+
+
+@pytest.mark.parametrize("body", [
+    "Klokka 06.52 torsdag vart skjermane svarte på alle arbeidsstasjonane i datanettet ved Ålesund sjukehus.",
+    "Torsdag mistet blodbanken ved Stavanger universitetssjukehus tilgangen til blodbanksystemet.",
+    "Onsdag klarte ikke radiologene ved Sykehuset Levanger å hente fram bildene i røntgensystemet.",
+    "Bildene havnet aldri i røntgensystemet ved Sykehuset Levanger, og ingen kunne lese dem av.",
+])
+def test_a_failure_verb_split_by_its_subject_is_an_outage(rules_nlp, body):
+    assert _neutral(rules_nlp, body).is_outage
+
+
+def _neutral(nlp, body: str):
+    """Facts of a body under a title without outage words."""
+    [f] = annotate([to_article("Status fra sykehuset\n\nPublisert 07.03.2023\n\n" + body, None, None, None)], nlp)
+    return f
+
+
+@pytest.mark.parametrize("body", [
+    "Datanettet ved UNN falt ikke ut i stormen tirsdag, og journalsystemet fungerte hele natta.",
+    "Natta gjekk roleg. Verken straumen eller datanettet fall ut ved nokon av sjukehusa i Helse Førde.",
+    "UNN går nå gjennom alle brevene fra journalsystemet for å finne ut hvem som skal kontaktes.",
+])
+def test_negated_or_distant_failure_verbs_are_not_an_outage(rules_nlp, body):
+    f = _neutral(rules_nlp, body)
+    assert not f.is_outage and "OUTAGE_START" not in f.signals
+
+
+def test_some_hospitals_in_a_region_are_only_the_listed_ones(rules_nlp):
+    body = ("Dips Arena har sluttet å svare ved en rekke sykehus i Helse Sør-Øst, blant dem Ullevål og Ahus. "
+            "Feilen inntraff rett før klokka 11 fredag.")
+    assert trusts(rules_nlp, body) == {"ous", "ahus"}
+
+
+def test_no_estimate_for_when_it_works_again_is_not_a_fix(rules_nlp):
+    f = facts(rules_nlp, "Dips Arena har sluttet å svare ved Ahus. Sykehuspartner har fortsatt ikke noe anslag for "
+                         "når Dips Arena virker igjen.")
+    assert f.status == "ongoing"
+
+
+@pytest.mark.parametrize("body", [
+    "Sjukehusa i ein svensk region var utan journalsystem i ti timar tysdag. I Noreg har ingen sjukehus merka noko.",
+    "Tester i vår viste at systemet ble for tregt, og ved ett tilfelle stoppet testmiljøet helt. UNN får ny framdriftsplan.",
+])
+def test_outages_abroad_or_in_a_test_environment_are_not_ours(rules_nlp, body):
+    [f] = annotate([to_article("Journalsystemet stoppet\n\nPublisert 07.03.2023\n\n" + body, None, None, None)], rules_nlp)
+    assert not f.is_outage
+
+
+def test_a_neutral_phrase_shields_the_cue_inside_it(rules_nlp):
+    f = facts(rules_nlp, "Telefonsentralen ved Kongsvinger sykehus hang etter overgangen til sommertid natt til søndag, "
+                         "og alle som ringte, fikk bare opptattsignal.")
+    assert f.is_outage and "PLANNED_MAINTENANCE" not in f.signals

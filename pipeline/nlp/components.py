@@ -73,9 +73,18 @@ def make_vocab_signals(nlp: Language, name: str, gazetteer_dir: str) -> "VocabSi
 
 
 class VocabSignals:
-    """Marks outage vocabulary (start, ongoing, resolved, planned, impact, not-outage) as spans."""
+    """Marks outage vocabulary (start, ongoing, resolved, planned, impact, not-outage) as spans.
+
+    Phrases come from the gazetteer; verbs split by their subject ("sluttet telefonsentralen å
+    sette over", "vart skjermane svarte") from the time roles' split cues, where they do not
+    overlap a phrase already found.
+    """
+
+    _SPLIT_SIGNAL = {"start": "OUTAGE_START", "end": "RESOLVED"}
 
     def __init__(self, nlp: Language, gazetteer_dir: Path) -> None:
+        from .temporal_lexicon import SPLIT_CUES
+
         gaz = load_gazetteer(gazetteer_dir)
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         by_signal: dict[str, list[str]] = {}
@@ -83,11 +92,46 @@ class VocabSignals:
             by_signal.setdefault(signal, []).append(term)
         for signal, terms in by_signal.items():
             self.matcher.add(signal, [nlp.make_doc(v) for t in terms for v in _inflections(t)])
+        # (pattern, signal, whether the pattern itself is a negation: "klarte ... ikke å", "ingen kunne")
+        self.split = [(re.compile(rx, re.I), self._SPLIT_SIGNAL[cat], bool(re.search(r"ikke|ikkje|ingen", rx)))
+                      for rx, cat in SPLIT_CUES if cat in self._SPLIT_SIGNAL]
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]
-        doc.spans["signals"] = spans
+        found = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]
+        # a NEUTRAL phrase only shields the cues inside it ("overgangen til sommertid" is no migration)
+        shield = {i for span in found if span.label_ == "NEUTRAL" for i in range(span.start, span.end)}
+        spans = [span for span in found if span.label_ != "NEUTRAL" and not shield.intersection(range(span.start, span.end))]
+        taken = {i for span in spans for i in range(span.start, span.end)}
+        text = text_of(doc)
+        for rx, label, negative in self.split:
+            for m in rx.finditer(text):
+                if not negative and _NEGATION_WORD.search(m.group()):
+                    continue  # "falt ikke ut": the split gap holds a negation
+                if len(m.group().split()) > 7 or " for å " in m.group():
+                    continue  # "går nå gjennom alle brevene for å finne ut": too far apart to be one verb
+                span = doc.char_span(m.start(), m.end(), label=label, alignment_mode="expand")
+                if span is not None and not taken.intersection(range(span.start, span.end)):
+                    spans.append(span)
+                    taken.update(range(span.start, span.end))
+        doc.spans["signals"] = [span for span in sorted(spans, key=lambda span: (span.start, span.end))
+                                if span.label_ not in _FAILURE or not _denied(doc, span)]
         return doc
+
+
+_NEGATION_WORD = re.compile(r"\b(?:ikke|ikkje|ingen|aldri|verken|korkje)\b", re.I)
+_FAILURE = {"OUTAGE_START", "DEGRADED"}
+_CLAUSE_END = re.compile(r"^[.,;:!?–—]$|^(?:at|som|men|mens|da|fordi|og)$", re.I)
+
+
+def _denied(doc: Doc, span: Span) -> bool:
+    """A failure word under "verken ... eller" / "korkje ... eller" earlier in its clause:
+    "Verken straumen eller datanettet fall ut" says nothing failed."""
+    for token in reversed(doc[max(0, span.start - 8):span.start]):
+        if token.lower_ in ("verken", "korkje"):
+            return True
+        if token.text in ".;:!?" or token.is_sent_start:
+            return token.lower_ in ("verken", "korkje")
+    return False
 
 
 @Language.factory("compound_terms", assigns=["doc.ents", "doc.spans"], default_config={"gazetteer_dir": ""})

@@ -104,7 +104,8 @@ def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
 
 # Resolution words in an expectation, estimate or condition do not resolve anything.
 _HEDGE = re.compile(r"\b(håper|håpar|regner med|reknar med|forventer|ventar|venter|uklart|usikkert|inntil|til\s+feilen|"
-                    r"når\s+\w+\s+er|i løpet av|innen|før\s+\w+\s+er|vil|skal|kan)\b", re.I)
+                    r"når\s+(?:[\w-]+\s+){0,3}(?:er|blir|virker|verkar|fungerer|fungerar|kommer|kjem)|anslag|estimat|"
+                    r"i løpet av|innen|før\s+\w+\s+er|vil|skal|kan)\b", re.I)
 
 
 def decide_status(doc: Doc, is_outage: bool, has_end: bool) -> str:
@@ -202,6 +203,7 @@ _ALL_OF = re.compile(
     r"helseføretak\w*|foretaksgrupp\w*|føretaksgrupp\w*|foretak\w*|føretak\w*)\s+(i|på|under|ved)\s*$",
     re.I,
 )
+_SOME_HOSPITALS_OF = re.compile(r"\b(sykehus|sjukehus)\s+(i|på|under)\s*$", re.I)
 _HOSPITALS_OF = re.compile(r"\b(sykehusene|sjukehusa|helseforetakene|helseføretaka)\s+(i|på|under)\s*$", re.I)
 
 
@@ -219,6 +221,8 @@ def _expand(ent: Span, gaz: Gazetteer) -> list[str]:
             return [trust_id, *members]
         if _HOSPITALS_OF.search(left):
             return members
+        if _SOME_HOSPITALS_OF.search(left):
+            return []  # "en rekke sykehus i Helse Sør-Øst, blant dem ...": the region is only where they are
         return [] if ent.label_ == "REGION" else [trust_id]
     return [trust_id]
 

@@ -221,13 +221,21 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
 # Particle verbs split by the subject after a fronted time ("Torsdag kveld gikk systemet ned").
 _GAP = r"\s+(?:[\w,-]+\s+){1,8}?"
 _GAP0 = r"\s+(?:[\w-]+\s+){0,4}?"
+_GAP_POS = r"\s+(?:(?!ikke\b|ikkje\b|ikkj\b|ingen\b)[\w-]+\s+){0,8}?"  # no negation in the gap: "kunne ikke ... igjen"
 SPLIT_CUES: tuple[tuple[str, str], ...] = (
     (rf"\b(?:gikk|gjekk|går|falt|fall|fell|faller|datt|detta){_GAP}(?:ned|ut)\b", "start"),
     (rf"\b(?:sluttet|slutta|slutter|sluttar){_GAP}å\s+(?:virke|verke|fungere|svare)\b", "start"),
+    (rf"\b(?:ble|blei|vart){_GAP}(?:tomme|tom|tomt|svarte|svart|borte|blanke)\b", "start"),  # "vart skjermane ... tomme"
+    (rf"\b(?:mistet|mista|miste|misset){_GAP}(?:tilgangen|tilgang|forbindelsen|forbindelse|sambandet|samband|"
+     rf"kontakten)\b", "start"),  # "mistet blodbanken ved SUS tilgangen til"
+    (rf"\b(?:klarte|klarer|greidde|greide|greier|maktet){_GAP0}(?:ikke|ikkje)\s+(?:lenger\s+)?å\b", "start"),
+    (rf"\b(?:klarte|klarer|greidde|greide|greier|maktet)\s+(?:ikke|ikkje){_GAP0}å\b", "start"),  # "klarte ikke radiologene å"
+    (r"\bingen\s+(?:kunne|fikk|fekk|kom)\b", "start"),  # "ingen kunne lese dem av"
     (rf"\b(?:kom|kjem|var|er|ble|vart|blei){_GAP}(?:opp\s+(?:igjen|att)|tilbake)\b", "end"),
     (rf"\b(?:fungerte|fungerer|virket|verka|verkar){_GAP}(?:igjen|att|som\s+normalt)\b", "end"),
     (rf"\b(?:startet|starta){_GAP0}på\s+nytt\b", "end"),
-    (rf"\b(?:mulig|mogleg|mogeleg|kunne|kan|fikk|fekk){_GAP0}(?:igjen|att)\b", "end"),
+    (rf"\b(?:mulig|mogleg|mogeleg|kunne|kan|fikk|fekk){_GAP_POS}(?:igjen|att|som\s+før|som\s+normalt|som\s+vanlig|"
+     rf"som\s+vanleg)\b", "end"),
     (rf"\b(?:blir|vert|vil\s+bli){_GAP0}(?:stengt|stengd|oppgradert|utilgjengelig|utilgjengeleg|nede)\b",
      "future"),
 )

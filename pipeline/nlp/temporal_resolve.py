@@ -96,6 +96,11 @@ def resolve_day(atom: DateAtom, ref: date | None, forward: bool) -> tuple[date |
                 return None, False
         elif ref is None:
             return None, False
+        elif atom.rel_years:
+            try:
+                day = date(ref.year + atom.rel_years, atom.month, atom.day)
+            except ValueError:
+                return None, False
         else:
             day = year_for(atom.day, atom.month, ref, forward)
         conflict = day is not None and atom.weekday is not None and day.weekday() != atom.weekday
@@ -274,6 +279,10 @@ def build_drafts(text: str, sents: list[tuple[int, int]], atoms: list[Atoms], re
     return drafts
 
 
+_POSTPONED = frozenset({"flyttet", "flytta", "flyttes", "flyttast", "utsatt", "utsett", "utsettes", "utsetjast",
+                        "utsatte", "utsette", "forskjøvet", "forskyvd", "avlyst"})
+
+
 def _date_direction(text: str, start: int) -> str:
     """The range word right before a day expression: from, since, to or deadline."""
     before = text[max(0, start - 12):start].lower().split()
@@ -283,6 +292,8 @@ def _date_direction(text: str, start: int) -> str:
         return "from"
     if last in ("siden", "sidan"):
         return "since"
+    if last in ("til", "inntil") and len(before) > 1 and before[-2] in _POSTPONED:
+        return ""  # "operasjonane er flytta til fredag": a new date for something else, not the end
     if last in ("til", "inntil") or two in ("fram til", "frem til"):
         return "to"
     if last in ("innen", "innan"):

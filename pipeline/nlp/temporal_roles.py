@@ -21,7 +21,7 @@ from .temporal_scan import clause_spans
 # Gazetteer signal -> cue category (IMPACT says nothing about when).
 SIGNAL_CATEGORY = {
     "OUTAGE_START": "start", "DEGRADED": "start", "RESOLVED": "end", "OUTAGE_ONGOING": "ongoing",
-    "PLANNED_MAINTENANCE": "planned", "NOT_OUTAGE": "not_outage",
+    "PLANNED_MAINTENANCE": "planned", "NOT_OUTAGE": "not_outage", "NEUTRAL": "neutral",
 }
 
 OVERRIDES = frozenset({"future", "estimate", "aside", "past", "not_outage"})

@@ -25,6 +25,7 @@ class DateAtom:
     weekday: int | None = None
     wd_mode: str = ""  # "next" | "last" | ""
     rel_days: int | None = None
+    rel_years: int = 0  # "15. mars i fjor": the year before the reference date's
     pod: str | None = None  # canonical part of day
     night: str = ""  # "til": the night ending on the day; "etter": the night after it
     shift: int = 0  # days after the anchor day ("etter midnatt")
@@ -101,7 +102,7 @@ _NUM_DATE = re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>(?:19|
 _ISO_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?!\d)")
 _TEXT_DATE = re.compile(
     rf"(?<![\w.])(?:den\s+)?(?P<d>[0-3]?\d)\.?\s*(?P<mon>{_MONTH})(?![a-zæøå])"
-    rf"(?:\.?\s+(?P<y>(?:19|20)\d{{2}})(?!\d))?", I)
+    rf"(?:\.?\s+(?P<y>(?:19|20)\d{{2}})(?!\d)|(?P<fjor>\s+i\s+fjor)(?!\w))?", I)
 _HOLIDAY = re.compile(rf"(?<!\w)(?P<h>{alt(HOLIDAYS)})(?!\w)", I)
 _DAY_MONTH = re.compile(r"(?<![\d.,:])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)(?!\d|\.\d)")
 _TIME_AFTER = re.compile(r"\s+(?:kl\.?\s*|klokka\s+|klokken\s+)?[0-2]?\d[.:][0-5]\d(?!\d)", I)
@@ -160,7 +161,7 @@ def _scan_dates(text: str, s: int, e: int, claims: Claims) -> list[DateAtom]:
     for m in _TEXT_DATE.finditer(text, s, e):
         d, mo = int(m["d"]), MONTHS[m["mon"].lower()]
         if _valid_dm(d, mo):
-            add(DateAtom(m.start(), m.end(), d, mo, _year(m["y"])))
+            add(DateAtom(m.start(), m.end(), d, mo, _year(m["y"]), rel_years=-1 if m["fjor"] else 0))
     for m in _HOLIDAY.finditer(text, s, e):
         mo, d = HOLIDAYS[" ".join(m["h"].lower().split())]
         add(DateAtom(m.start(), m.end(), d, mo))
@@ -230,6 +231,7 @@ _CLOCK = re.compile(rf"""(?<![\w.,:])
       |(?P<w>{_CW})(?=tid|\W|$))
     (?P<tid>(?:\s*-\s*|\s?)tid(?:en|a)\b)?
     (?![\w]|[.:]\d)""", I | X)
+_DAY_AFTER = re.compile(rf"\s+(?:{_WD}|{_POD}|i\s+dag|i\s+går|i\s+gær)(?!\w)", I)
 _TAIL = re.compile(r"\s*(?:-|–|—|til|og)\s*", I)
 _FRAC = {"halv": -30, "kvart over": 15, "kvart på": -15, "fem over": 5, "ti over": 10, "fem på": -5,
          "ti på": -10, "fem på halv": -35, "ti på halv": -40, "fem over halv": -25, "ti over halv": -20}
@@ -256,7 +258,8 @@ def _clock(m: re.Match, second: bool) -> ClockAtom | None:
             return None
         hour, minute, word = int(m["h"]), int(m["m"] or 0), False
     else:
-        if not marked:
+        # a bare hour word is a time only when marked, or approximate right before a day ("litt over ni onsdag")
+        if not (marked or _words_in(pre, CLOCK_APPROX) and _DAY_AFTER.match(m.string, m.end())):
             return None
         hour, minute, word = CLOCK_WORDS[m["w"].lower()], 0, True
     if hour > 24 or (hour == 24 and minute):

@@ -210,8 +210,6 @@ def train_ner(
     """
     from spacy.cli.train import train as spacy_train
 
-    from . import augment  # noqa: F401  (registers the augmenter a config may name)
-
     norne_dir, out_dir, work_dir = Path(norne_dir), Path(out_dir), Path(work_dir)
     missing = [n for n in (*train_files, DEV_FILE, TEST_FILE) if not (norne_dir / n).is_file()]
     if missing:
