@@ -92,9 +92,15 @@ class VocabSignals:
             by_signal.setdefault(signal, []).append(term)
         for signal, terms in by_signal.items():
             self.matcher.add(signal, [nlp.make_doc(v) for t in terms for v in _inflections(t)])
-        # (pattern, signal, whether the pattern itself is a negation: "klarte ... ikke å", "ingen kunne")
-        self.split = [(re.compile(rx, re.I), self._SPLIT_SIGNAL[cat], bool(re.search(r"ikke|ikkje|ingen", rx)))
-                      for rx, cat in SPLIT_CUES if cat in self._SPLIT_SIGNAL]
+        # split cues by their first word, found in one scan; per cue: its signal and whether the cue
+        # itself is a negation ("klarte ... ikke å", "ingen kunne")
+        self.split: dict[str, list[tuple[re.Pattern[str], str, bool]]] = {}
+        for rx, cat in SPLIT_CUES:
+            if cat in self._SPLIT_SIGNAL:
+                cue = (re.compile(rx, re.I), self._SPLIT_SIGNAL[cat], bool(re.search(r"ikke|ikkje|ingen", rx)))
+                for word in _lead_words(rx):
+                    self.split.setdefault(word, []).append(cue)
+        self.split_lead = re.compile(rf"\b(?:{'|'.join(sorted(self.split, key=len, reverse=True))})\b", re.I)
 
     def __call__(self, doc: Doc) -> Doc:
         found = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]
@@ -103,10 +109,11 @@ class VocabSignals:
         spans = [span for span in found if span.label_ != "NEUTRAL" and not shield.intersection(range(span.start, span.end))]
         taken = {i for span in spans for i in range(span.start, span.end)}
         text = text_of(doc)
-        for rx, label, negative in self.split:
-            for m in rx.finditer(text):
-                if not negative and _NEGATION_WORD.search(m.group()):
-                    continue  # "falt ikke ut": the split gap holds a negation
+        for lead in self.split_lead.finditer(text):
+            for rx, label, negative in self.split[lead.group().lower()]:
+                m = rx.match(text, lead.start())
+                if m is None or (not negative and _NEGATION_WORD.search(m.group())):
+                    continue  # no cue, or "falt ikke ut": the split gap holds a negation
                 if len(m.group().split()) > 7 or " for å " in m.group():
                     continue  # "går nå gjennom alle brevene for å finne ut": too far apart to be one verb
                 span = doc.char_span(m.start(), m.end(), label=label, alignment_mode="expand")
@@ -116,6 +123,14 @@ class VocabSignals:
         doc.spans["signals"] = [span for span in sorted(spans, key=lambda span: (span.start, span.end))
                                 if span.label_ not in _FAILURE or not _denied(doc, span)]
         return doc
+
+
+def _lead_words(pattern: str) -> tuple[str, ...]:
+    """The words a split-cue pattern starts with: r"\\b(?:gikk|falt)\\s+..." gives gikk, falt."""
+    m = re.match(r"\\b\(\?:([^()]+?)\)|\\b(\w+)", pattern)
+    if m is None:
+        raise ValueError(f"a split cue must start with \\b and its first words: {pattern[:40]}")
+    return tuple(w for w in (m.group(1) or m.group(2)).lower().split("|"))
 
 
 _NEGATION_WORD = re.compile(r"\b(?:ikke|ikkje|ingen|aldri|verken|korkje)\b", re.I)
