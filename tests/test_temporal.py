@@ -518,3 +518,14 @@ def test_a_postponed_date_is_not_the_end():
     text = ("Ved 15.30-tiden torsdag mistet blodbanken tilgangen til blodbanksystemet. Operasjoner som ikke haster, "
             "er flyttet til fredag.")
     assert [t for t in find_times(text, date(2024, 10, 3)) if t.role == "end"] == []
+
+
+@pytest.mark.parametrize("text, role, value", [
+    ("Fra klokken 8 var journalen treg. Fra ti på elleve gikk journalen igjen som normalt.", "end",
+     datetime(2023, 3, 14, 10, 50, tzinfo=OSLO)),
+    ("Sjukepleiarane kunne torsdag ettermiddag ikkje sjå medisinlistene i kurveløysinga.", "start", date(2023, 3, 9)),
+    ("Sykepleierne måtte føre kurvene for hånd fra tidlig i dag, da kurveløsningen sluttet å virke.", "start",
+     date(2023, 3, 14)),
+])
+def test_more_start_and_end_phrasings(text, role, value):
+    assert [t.value for t in find_times(text, TUE) if t.role == role] == [value]

@@ -254,3 +254,17 @@ def test_a_neutral_phrase_shields_the_cue_inside_it(rules_nlp):
     f = facts(rules_nlp, "Telefonsentralen ved Kongsvinger sykehus hang etter overgangen til sommertid natt til søndag, "
                          "og alle som ringte, fikk bare opptattsignal.")
     assert f.is_outage and "PLANNED_MAINTENANCE" not in f.signals
+
+
+def test_another_system_working_as_normal_is_not_a_fix(rules_nlp):
+    f = facts(rules_nlp, "Siden i morges tar meldingstjeneren ved UNN ikke imot noe. Helsenettet fungerer som normalt. "
+                         "Saken oppdateres.")
+    assert f.status == "ongoing"
+
+
+@pytest.mark.parametrize("body", [
+    "Årsaka var at Førde sentralsjukehus hadde mista kontakten med Reseptformidlaren.",
+    "Strømmen forsvant i to bygg på Radiumhospitalet, og PC-ene slo seg av.",
+])
+def test_losing_contact_and_vanishing_power_are_outage_signals(rules_nlp, body):
+    assert "OUTAGE_START" in _neutral(rules_nlp, body).signals

@@ -116,7 +116,9 @@ def decide_status(doc: Doc, is_outage: bool, has_end: bool) -> str:
     by_sent = sentence_signals(doc)
     for sent in sentences(doc):
         signals = set(by_sent.get(sent.start, ()))
-        if "RESOLVED" in signals and not _HEDGE.search(span_text(sent)):
+        text = span_text(sent)
+        # "Helsenettet fungerer som normalt": a system that was never hit, not a fix ("... igjen" is one)
+        if "RESOLVED" in signals and not _HEDGE.search(text) and not (_WORKED.search(text) and not _AGAIN.search(text)):
             resolved = True
         if signals & {"OUTAGE_ONGOING", "OUTAGE_START", "DEGRADED"}:
             ongoing = True

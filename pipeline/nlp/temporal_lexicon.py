@@ -226,13 +226,15 @@ SPLIT_CUES: tuple[tuple[str, str], ...] = (
     (rf"\b(?:gikk|gjekk|går|falt|fall|fell|faller|datt|detta){_GAP}(?:ned|ut)\b", "start"),
     (rf"\b(?:sluttet|slutta|slutter|sluttar){_GAP}å\s+(?:virke|verke|fungere|svare)\b", "start"),
     (rf"\b(?:ble|blei|vart){_GAP}(?:tomme|tom|tomt|svarte|svart|borte|blanke)\b", "start"),  # "vart skjermane ... tomme"
-    (rf"\b(?:mistet|mista|miste|misset){_GAP}(?:tilgangen|tilgang|forbindelsen|forbindelse|sambandet|samband|"
+    (rf"\b(?:mistet|mista|miste|misset)\s+(?:[\w,-]+\s+){{0,8}}?(?:tilgangen|tilgang|forbindelsen|forbindelse|sambandet|samband|"
      rf"kontakten)\b", "start"),  # "mistet blodbanken ved SUS tilgangen til"
     (rf"\b(?:klarte|klarer|greidde|greide|greier|maktet){_GAP0}(?:ikke|ikkje)\s+(?:lenger\s+)?å\b", "start"),
     (rf"\b(?:klarte|klarer|greidde|greide|greier|maktet)\s+(?:ikke|ikkje){_GAP0}å\b", "start"),  # "klarte ikke radiologene å"
     (r"\bingen\s+(?:kunne|fikk|fekk|kom)\b", "start"),  # "ingen kunne lese dem av"
+    (rf"\b(?:kunne|fikk|fekk)\s+(?:[\w,-]+\s+){{1,4}}?(?:ikke|ikkje)\b", "start"),  # "kunne torsdag ettermiddag ikkje sjå"
     (rf"\b(?:kom|kjem|var|er|ble|vart|blei){_GAP}(?:opp\s+(?:igjen|att)|tilbake)\b", "end"),
     (rf"\b(?:fungerte|fungerer|virket|verka|verkar){_GAP}(?:igjen|att|som\s+normalt)\b", "end"),
+    (rf"\b(?:gikk|gjekk|går){_GAP0}(?:igjen|att)\s+som\s+(?:normalt|vanlig|vanleg)\b", "end"),  # "gikk journalen igjen som normalt"
     (rf"\b(?:startet|starta){_GAP0}på\s+nytt\b", "end"),
     (rf"\b(?:mulig|mogleg|mogeleg|kunne|kan|fikk|fekk){_GAP_POS}(?:igjen|att|som\s+før|som\s+normalt|som\s+vanlig|"
      rf"som\s+vanleg)\b", "end"),

@@ -112,7 +112,7 @@ _WEEKDAY = re.compile(rf"""(?<!\w)
     (?:(?:tidlig|tidleg|sent|seint|utpå)\s+)?
     (?P<wd>{_WD})(?:s(?P<podc>{_POD})|ens|en|s)?
     (?:\s+(?P<pod>{_POD}))?(?!\w)""", I | X)
-_REL_DAY = re.compile(r"""(?<!\w)(?:(?:tidligere|tidlegare)\s+)?
+_REL_DAY = re.compile(r"""(?<!\w)(?:(?:tidligere|tidlegare|tidlig|tidleg)\s+)?
     i\s*(?P<rel>forgårs|forgår|går|gær|dag|overmorgen|overmorgon|morgen|morgon)
     (?:\s*(?P<pod>kveld|morges|morgos|ettermiddag|formiddag|føremiddag|natt|tidlig|tidleg))?(?!\w)""", I | X)
 _REL_DAYS = {"forgårs": -2, "forgår": -2, "går": -1, "gær": -1, "dag": 0, "morgen": 1, "morgon": 1,
