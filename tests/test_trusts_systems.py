@@ -268,3 +268,16 @@ def test_another_system_working_as_normal_is_not_a_fix(rules_nlp):
 ])
 def test_losing_contact_and_vanishing_power_are_outage_signals(rules_nlp, body):
     assert "OUTAGE_START" in _neutral(rules_nlp, body).signals
+
+
+MUNICIPALITY = ("Dataangrep lamma Volda kommune\n\nPublisert 14.08.2023\n\nSidan natt til måndag har dei tilsette i "
+                "Volda kommune vore utan e-post og fagsystema sine etter eit dataangrep. Volda sjukehus ligg like ved, "
+                "men er ikkje råka.")
+
+
+def test_an_outside_report_naming_trusts_only_as_unaffected_is_someone_elses_outage(rules_nlp):
+    [outside] = annotate([to_article(MUNICIPALITY, None, None, "https://www.example-avis.no/volda")], rules_nlp)
+    assert not outside.is_outage and outside.outage_score >= 0.5
+    # on a trust's own site the same words are the trust's news: the rule is for outside reports only
+    [own] = annotate([to_article(MUNICIPALITY, None, None, "https://helse-mr.no/nyheiter/volda")], rules_nlp)
+    assert own.is_outage

@@ -273,7 +273,8 @@ class OutageFacts:
         lang = doc.user_data.get("lang") or "nb"
         publisher = doc.user_data.get("site_id")
         score, signals = doc.user_data.get("outage_score") or outage.score_outage(doc)
-        is_outage = score >= self.threshold
+        trusts, elsewhere = outage.trust_findings(doc, self.gaz, publisher) if score >= self.threshold else ((), False)
+        is_outage = score >= self.threshold and not elsewhere
         candidate = doc._.candidate if doc.has_extension("candidate") and doc._.candidate is not None else True
         text = text_of(doc)
         times = temporal.find_times(text, published, lang) if candidate else []
@@ -291,7 +292,7 @@ class OutageFacts:
             "start": start, "start_precision": start_p, "end": end, "end_precision": end_p,
             "times": tuple(times),
             "contacts": tuple(found_contacts),
-            "trusts": outage.affected_trusts(doc, self.gaz, publisher) if is_outage else (),
+            "trusts": trusts if is_outage else (),
             "systems": outage.failing_systems(doc, self.gaz, is_outage),
         }
         return doc

@@ -163,8 +163,15 @@ def _in_contact_block(sent: Span) -> bool:
 
 def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[TrustHit, ...]:
     """Trusts hit by the outage: named, via hospitals/towns, or by collective phrases; not negated; not IT providers."""
+    return trust_findings(doc, gaz, publisher)[0]
+
+
+def trust_findings(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[tuple[TrustHit, ...], bool]:
+    """The affected trusts, and whether an outside report (not on a trust's own site) names trusts only
+    to say they were not hit: the outage was someone else's (a municipality, a GP office)."""
     hits: dict[str, TrustHit] = {}
     negated: set[str] = set()
+    denied = False  # some trust, hospital or town said not to be hit
     by_sent = sentence_signals(doc)
     first_sents = {s.start for s in sentences(doc)[:1]}
     for ent in doc.ents:
@@ -175,6 +182,8 @@ def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[Tr
             continue
         if ent.label_ == "TOWN" and not (_HOSPITAL_WORD.search(span_text(sent)) or _has_other_place(ent)):
             continue
+        rest = span_text(sent)[max(0, ent.start_char - sent.start_char - 5):]
+        denied = denied or bool(_NEGATION.search(rest) or _NEITHER.search(text_of(doc)[sent.start_char:ent.start_char]))
         if not _about_outage(sent, by_sent, first_sents) or _SCOPE.search(text_of(doc)[sent.start_char: ent.start_char]):
             continue
         ids = _expand(ent, gaz)
@@ -192,9 +201,11 @@ def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[Tr
             hits.setdefault(trust_id, TrustHit(trust_id, trust.name, span_text(sent).strip(), 0.9))
     for trust_id in negated:
         hits.pop(trust_id, None)
+    outside = not (publisher and publisher in gaz.trusts)
+    only_unaffected = outside and denied and not hits
     if not hits and publisher and publisher in gaz.trusts and not gaz.trusts[publisher].is_it_provider:
         hits[publisher] = TrustHit(publisher, gaz.trusts[publisher].name, "published on the trust's own site", 0.6)
-    return tuple(sorted(hits.values(), key=lambda t: t.id))
+    return tuple(sorted(hits.values(), key=lambda t: t.id)), only_unaffected
 
 
 # A relative clause describing whom an IT provider serves ("som drifter IT-systemene for sykehusene i ...").
