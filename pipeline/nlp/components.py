@@ -135,7 +135,6 @@ def _lead_words(pattern: str) -> tuple[str, ...]:
 
 _NEGATION_WORD = re.compile(r"\b(?:ikke|ikkje|ingen|aldri|verken|korkje)\b", re.I)
 _FAILURE = {"OUTAGE_START", "DEGRADED"}
-_CLAUSE_END = re.compile(r"^[.,;:!?–—]$|^(?:at|som|men|mens|da|fordi|og)$", re.I)
 
 
 def _denied(doc: Doc, span: Span) -> bool:

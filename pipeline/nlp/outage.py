@@ -161,14 +161,10 @@ def _in_contact_block(sent: Span) -> bool:
     return bool(_CONTACT_LINE.search(span_text(sent)))
 
 
-def affected_trusts(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[TrustHit, ...]:
-    """Trusts hit by the outage: named, via hospitals/towns, or by collective phrases; not negated; not IT providers."""
-    return trust_findings(doc, gaz, publisher)[0]
-
-
 def trust_findings(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[tuple[TrustHit, ...], bool]:
-    """The affected trusts, and whether an outside report (not on a trust's own site) names trusts only
-    to say they were not hit: the outage was someone else's (a municipality, a GP office)."""
+    """Trusts hit by the outage (named, via hospitals/towns, or by collective phrases; not negated; not IT
+    providers), and whether an outside report (not on a trust's own site) names trusts only to say they
+    were not hit: the outage was someone else's (a municipality, a GP office)."""
     hits: dict[str, TrustHit] = {}
     negated: set[str] = set()
     denied = False  # some trust, hospital or town said not to be hit
