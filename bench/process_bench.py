@@ -58,10 +58,9 @@ def run_bare(db: Path, model: str) -> dict[str, Any]:
     from datetime import date
 
     import duckdb
-    import trafilatura
     from trafilatura.utils import load_html
 
-    from pipeline.extract import TRAFILATURA_OPTIONS, page_title
+    from pipeline.extract import body_of, page_title
     from pipeline.nlp import load_nlp
 
     con = duckdb.connect(str(db), read_only=True)
@@ -78,7 +77,7 @@ def run_bare(db: Path, model: str) -> dict[str, Any]:
     for url, html in pages:
         tree = load_html(html)  # trafilatura called as pipeline/extract.py calls it: title, then the text
         title = page_title(tree) if tree is not None else ""
-        doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS) if tree is not None else None
+        doc = body_of(tree, url) if tree is not None else None  # trafilatura.bare_extraction, TRAFILATURA_OPTIONS
         if doc is None or not (doc.text or "").strip():
             continue
         m, lang = published.search(html), html_lang.search(html)

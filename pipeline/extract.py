@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from copy import copy
+from functools import cache
 from collections.abc import Iterable, Iterator
 from datetime import date
 
@@ -21,6 +23,26 @@ _BOILERPLATE = re.compile(
 # How we call trafilatura.bare_extraction (the benchmark's `bare` variant calls it the same way).
 TRAFILATURA_OPTIONS = {"with_metadata": False, "include_comments": False, "include_tables": True,
                        "include_links": False, "deduplicate": False}
+
+
+@cache
+def _extractor():  # -> trafilatura.settings.Extractor
+    """TRAFILATURA_OPTIONS as trafilatura's own options object, built once: bare_extraction builds one
+    per call from its keyword arguments otherwise, reading its config file's values each time."""
+    from trafilatura.settings import Extractor
+
+    o = TRAFILATURA_OPTIONS
+    return Extractor(output_format="python", with_metadata=o["with_metadata"], comments=o["include_comments"],
+                     tables=o["include_tables"], links=o["include_links"], dedup=o["deduplicate"])
+
+
+def body_of(tree, url: str | None):  # (lxml HtmlElement, str | None) -> trafilatura Document | None
+    """trafilatura.bare_extraction of a parsed page with TRAFILATURA_OPTIONS."""
+    import trafilatura
+
+    options = copy(_extractor())
+    options.url = options.source = url
+    return trafilatura.bare_extraction(tree, url=url, options=options)
 
 
 def looks_like_html(raw: str) -> bool:
@@ -73,14 +95,13 @@ def from_html(
     default_lang: str = "nb",
 ) -> Article | None:
     """Extract one article from HTML; None when the page holds no readable text."""
-    import trafilatura  # heavy import, kept out of `python -m pipeline --help`
-    from trafilatura.utils import load_html
+    from trafilatura.utils import load_html  # heavy import, kept out of `python -m pipeline --help`
 
     tree = load_html(html)
     if tree is None:
         return None
     title = page_title(tree)  # before the extraction, which cleans the tree
-    doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+    doc = body_of(tree, url)
     if doc is None or not (doc.text or "").strip():
         return None
     body = _BOILERPLATE.sub("", doc.text).strip()

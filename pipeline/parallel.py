@@ -1,8 +1,8 @@
 """Stage: stored pages → (Article facts, contract) in chunks, in this process or in a pool of worker processes.
 
-Each worker builds the spaCy pipeline once (its initializer) and turns a chunk of pages into facts
-with the very function the single-process path uses, on the same chunks, so the results are
-identical and come back in input order. Only a bounded window of chunks is in flight: the pages
+The spaCy pipeline is built once, in a forkserver, and every worker is a fork of it; a worker turns
+a chunk of pages into facts with the very functions the single-process path uses, on the same
+chunks, so the results are identical and come back in input order. Only a bounded window of chunks is in flight: the pages
 stream through, they are never all in memory.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any
 
-from .records import Facts, Page
+from .records import Article, Facts, Page
 
 log = logging.getLogger(__name__)
 CHUNK = 64  # pages per task: large enough to amortise the hand-over, small enough to keep both cores busy
@@ -51,24 +51,36 @@ def worker_count(processes: int, pages: int) -> int:
 
 def annotate_chunk(pages: list[Page], spec: NlpSpec, langs: dict[str, str]) -> tuple[list[Outcome], dict[str, float]]:
     """Extract and annotate one chunk of pages (the unit of work in every process), with the seconds spent."""
+    items, extracting = extract_chunk(pages, langs)
+    out, annotating = annotate_extracted(items, spec)
+    return out, extracting | annotating
+
+
+def extract_chunk(pages: list[Page], langs: dict[str, str]) -> tuple[list[Article | None], dict[str, float]]:
+    """The article of each page, None for a page without readable text, with the seconds spent."""
     from .extract import extract_articles
+
+    started = time.perf_counter()
+    items = [None if isinstance(item, Page) else item for item in extract_articles(pages, langs)]
+    return items, {"extract": time.perf_counter() - started}
+
+
+def annotate_extracted(items: list[Article | None], spec: NlpSpec) -> tuple[list[Outcome], dict[str, float]]:
+    """Facts and contract of each extracted article ((None, None) for None), with the seconds spent."""
     from .nlp import load_nlp
     from .nlp.facts import annotate, to_contract
 
     nlp = load_nlp(spec.ner_model, spec.threshold, spec.prefilter)  # built once per process (cached)
     started = time.perf_counter()
-    items = list(extract_articles(pages, langs))
-    extracted = time.perf_counter()
-    articles = [item for item in items if not isinstance(item, Page)]
-    facts = iter(annotate(articles, nlp))
+    facts = iter(annotate([item for item in items if item is not None], nlp))
     out: list[Outcome] = []
     for item in items:
-        if isinstance(item, Page):
+        if item is None:
             out.append((None, None))
         else:
             f = next(facts)
             out.append((f, to_contract(f)))
-    return out, {"extract": extracted - started, "annotate": time.perf_counter() - extracted}
+    return out, {"annotate": time.perf_counter() - started}
 
 
 def annotate_pages(pages: Iterable[Page], spec: NlpSpec, langs: dict[str, str] | None = None,
@@ -100,32 +112,83 @@ def _chunks(pages: Iterable[Page], size: int) -> Iterator[list[Page]]:
         yield part
 
 
+def _worker_context(spec: NlpSpec):  # -> multiprocessing context
+    """A forkserver context whose server has built the pipeline for `spec` before forking any worker.
+
+    Not a plain fork of this process: it holds a DuckDB connection, its threads and the writer
+    lock's file. The server is a fresh interpreter that imports `worker_preload` (which reads the
+    spec from the environment it inherits) once; each worker is then a fork of it, ready at once,
+    instead of a spawned interpreter importing spaCy and reading the model (0.9 s of CPU each).
+    The server lives as long as this process: the workers of a later pool with another spec build theirs.
+    As with spawn, each worker re-imports the calling script: it must guard its entry point
+    (`if __name__ == "__main__"`).
+    """
+    import json
+    import multiprocessing
+    from dataclasses import astuple
+    from multiprocessing import forkserver
+
+    from .worker_preload import PRELOAD_ENV
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([f"{__package__}.worker_preload"])
+    previous = os.environ.get(PRELOAD_ENV)
+    os.environ[PRELOAD_ENV] = json.dumps(astuple(spec))
+    try:
+        forkserver.ensure_running()  # starts the server now, with the spec in its environment
+    finally:
+        if previous is None:
+            del os.environ[PRELOAD_ENV]
+        else:
+            os.environ[PRELOAD_ENV] = previous
+    return ctx
+
+
 def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], processes: int,
             seconds: Counter) -> Iterator[Result]:
-    """Chunks through a spawn-started pool, at most IN_FLIGHT per worker in flight, results in order.
+    """Chunks through a pool of forked workers, at most IN_FLIGHT per worker in flight, results in order.
 
-    Spawn, not fork: the parent holds a DuckDB connection, its threads and the writer lock's file.
-    As with any spawn pool, a script calling this must guard its entry point (`if __name__ == "__main__"`).
+    Forking the first worker waits for the forkserver to build the pipeline (about a second), so a
+    thread does it while this process extracts the first chunks itself (the same function, so the
+    same result) and hands them over as articles once the workers exist.
     """
-    import multiprocessing
-
     from .logs import json_enabled
 
     root = logging.getLogger()
     log_setup = ("json" if json_enabled() else "text", root.level <= logging.INFO, _run_id())
-    pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(spec, log_setup, os.getpid()))
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=_worker_context(spec),
+                               initializer=_start_worker, initargs=(spec, log_setup))
+    failed: list[BaseException] = []
+    launch = threading.Thread(target=_launch, args=(pool, processes, failed), daemon=True, name="pool-launch")
+    launch.start()
+    window = IN_FLIGHT * processes
+    early: list[tuple[list[Page], list[Article | None]]] = []  # extracted here while the workers start
     pending: deque[tuple[list[Page], Future]] = deque()
     delivered = finished = False
+
+    def started() -> None:  # the workers exist: hand over what was extracted meanwhile
+        launch.join()
+        if failed:
+            raise BrokenProcessPool(failed[0])
+        pending.extend((part, pool.submit(annotate_extracted, items, spec)) for part, items in early)
+        early.clear()
+
     try:
         try:
             for part in chunks:
+                if launch.is_alive() and len(early) < window:
+                    items, spent = extract_chunk(part, langs)
+                    seconds.update(spent)
+                    early.append((part, items))
+                    continue
+                started()
                 pending.append((part, pool.submit(annotate_chunk, part, spec, langs)))
-                while len(pending) >= IN_FLIGHT * processes or (pending and pending[0][1].done()):
+                while len(pending) >= window or (pending and pending[0][1].done()):
                     part, done = pending[0][0], pending[0][1].result()
                     pending.popleft()
                     delivered = True
                     yield from _results(part, done, seconds)
+            started()
             while pending:
                 part, done = pending[0][0], pending[0][1].result()
                 pending.popleft()
@@ -135,14 +198,25 @@ def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], 
         except BrokenProcessPool as exc:
             if delivered:
                 raise  # a worker died mid-run (killed, out of memory): not something to paper over
-            # the workers could not start, e.g. when the main script cannot be re-imported (stdin)
+            # the workers could not start (e.g. the forkserver could not build the pipeline)
             log.warning("worker processes could not start (%s): processing in this process", exc)
+            for part, items in early:
+                yield from _results(part, annotate_extracted(items, spec), seconds)
             for part in chain((p for p, _ in pending), chunks):
                 yield from _results(part, annotate_chunk(part, spec, langs), seconds)
     finally:
         # all delivered: the workers wind down (interpreter exit, ~0.15 s) while this process writes
         # the last batch and the incidents; the pool's thread still joins them before this process exits
         pool.shutdown(wait=not finished, cancel_futures=True)
+
+
+def _launch(pool: ProcessPoolExecutor, processes: int, failed: list[BaseException]) -> None:
+    """Start the pool's workers (one per submitted task; each fork waits for the forkserver to be ready)."""
+    try:
+        for task in [pool.submit(os.getpid) for _ in range(processes)]:
+            task.result()
+    except Exception as exc:  # noqa: BLE001  (reported by the main thread, which falls back to itself)
+        failed.append(exc)
 
 
 def _run_id() -> str | None:
@@ -154,19 +228,24 @@ def _run_id() -> str | None:
     return None
 
 
-def _start_worker(spec: NlpSpec, log_setup: tuple[str, bool, str | None], parent: int) -> None:
-    """Worker initializer: the parent's log format, the pipeline built once, and an exit when the parent dies."""
+def _start_worker(spec: NlpSpec, log_setup: tuple[str, bool, str | None]) -> None:
+    """Worker initializer: the parent's log format, the pipeline (built once), and an exit when the parent dies."""
     from .logs import configure
     from .nlp import load_nlp
 
     fmt, verbose, run_id = log_setup
     configure(fmt, verbose).run_id = run_id
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="parent-watch").start()
-    load_nlp(spec.ner_model, spec.threshold, spec.prefilter)
+    threading.Thread(target=_exit_with_parent, daemon=True, name="parent-watch").start()
+    load_nlp(spec.ner_model, spec.threshold, spec.prefilter)  # preloaded by the forkserver: a cache hit
 
 
-def _exit_with_parent(parent: int) -> None:
-    """A worker whose parent was killed (kill -9 leaves no one to stop it) exits instead of lingering."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
+def _exit_with_parent() -> None:
+    """A worker whose main process is gone exits instead of lingering (kill -9 of the main process
+    leaves no one to stop it). Not its parent's pid: a worker's parent is the forkserver, which
+    outlives the main process as long as any worker does."""
+    from multiprocessing import parent_process
+    from multiprocessing.connection import wait
+
+    if (parent := parent_process()) is not None:
+        wait([parent.sentinel])  # readable (EOF) once the process that started this worker is gone
+        os._exit(1)

@@ -39,6 +39,62 @@ def test_worker_processes_give_the_single_process_results_in_order(stored_pages)
     assert any(f is not None and f.times and f.mentions for _, f, _ in single)
 
 
+
+def test_workers_start_with_the_pipeline_the_forkserver_built():
+    """The forkserver builds the pipeline under the key the workers look it up with: a worker's own
+    call is a cache hit (one build, in the server), not a second build per worker."""
+    script = textwrap.dedent("""
+        from concurrent.futures import ProcessPoolExecutor
+        from pipeline.parallel import NlpSpec, _start_worker, _worker_context
+        spec = NlpSpec("", 0.5, True)
+        probe = "tuple(__import__('pipeline.nlp', fromlist=['load_nlp']).load_nlp.cache_info())"
+        with ProcessPoolExecutor(1, mp_context=_worker_context(spec), initializer=_start_worker,
+                                 initargs=(spec, ("text", False, None))) as pool:
+            hits, misses, _, size = pool.submit(eval, probe).result()
+        print(hits, misses, size)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    hits, misses, size = map(int, proc.stdout.split())
+    assert (misses, size) == (1, 1) and hits >= 1
+
+
+def test_workers_exit_when_the_main_process_is_killed():
+    """kill -9 of the main process leaves no worker (nor their forkserver) behind."""
+    import os
+    import signal
+    import time
+
+    script = textwrap.dedent("""
+        import os, time
+        from concurrent.futures import ProcessPoolExecutor
+        from pipeline.parallel import NlpSpec, _start_worker, _worker_context
+        spec = NlpSpec("", 0.5, True)
+        pool = ProcessPoolExecutor(2, mp_context=_worker_context(spec), initializer=_start_worker,
+                                   initargs=(spec, ("text", False, None)))
+        pids = {pool.submit(os.getpid).result() for _ in range(20)} | {pool.submit(os.getppid).result()}
+        print(*pids, flush=True)
+        time.sleep(60)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, cwd=ROOT)
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert len(pids) >= 2  # a worker or two and the forkserver, their parent
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return Path(f"/proc/{pid}/stat").exists() and Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+    deadline = time.monotonic() + 10
+    while any(map(alive, pids)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in pids if alive(pid)]
+
 def test_chunking_does_not_change_the_results(stored_pages):
     pages = stored_pages[:20]
     assert list(annotate_pages(pages, RULES, chunk=1)) == list(annotate_pages(pages, RULES, chunk=64))
@@ -142,6 +198,24 @@ def test_batched_writes_equal_row_by_row_writes(stored_pages, tmp_path):
         assert batched.execute("SELECT count(*) FROM articles WHERE processed_at IS NULL").fetchone()[0] == 0
     assert to_contract(results[0][0]) == results[0][2]
 
+
+
+def test_writing_facts_imports_neither_pandas_nor_pyarrow(tmp_path):
+    """The batched insert is DuckDB's own (a list of structs): a run pays for no DataFrame import."""
+    script = textwrap.dedent(f"""
+        import sys
+        from datetime import date
+        from pipeline.records import Article, Facts
+        from pipeline.store import Store, connect
+        article = Article(id="a1", url=None, site_id=None, title="T", text="T", published=date(2024, 1, 2),
+                          updated=None, lang="nb", page_id=None)
+        with connect({str(tmp_path / "f.duckdb")!r}) as con:
+            Store(con).save_facts([(Facts(article, False, 0.0, "unknown", None, None), None, {{}})], "v1")
+            print(con.execute("SELECT count(*) FROM articles").fetchone()[0], "pandas" in sys.modules, "pyarrow" in sys.modules)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["1", "False", "False"]
 
 # -- streaming and skipping -------------------------------------------------------------------------
 
