@@ -40,7 +40,8 @@ class Trust:
 
     @property
     def is_it_provider(self) -> bool:
-        return self.kind == "IT-provider" or self.id in {"norsk-helsenett", "helseplattformen-as"}
+        # operators too: the national health network, the Epic platform company, the Nødnett operator
+        return self.kind == "IT-provider" or self.id in {"norsk-helsenett", "helseplattformen-as", "hdo"}
 
 
 @dataclass(frozen=True)

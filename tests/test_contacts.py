@@ -276,7 +276,8 @@ def test_outside_commentators_are_not_contacts(gaz):
 def test_telecom_and_power_staff_are_not_contacts(gaz):
     text = ("– En gravemaskin kuttet fiberkabelen, sier pressevakt Ole Brenden i Telenor.\n"
             "– Strømmen var borte i et kvarter, sier Siv Lothe, som er informasjonssjef i Elvia.\n"
-            "– Vi fikk kontroll etter en time, sier kommunikasjonssjef Pål Grini i Helse Bergen.")
+            "– Vi fikk kontroll etter en time, sier kommunikasjonssjef Pål Grini i Helse Bergen.\n"
+            "– Vi sende mannskap ut så snart vegen var sikra, seier Ola Hovden, som er driftsleiar i teleselskapet.")
     assert [c.name for c in find_contacts(text, gaz)] == ["Pål Grini"]
 
 

@@ -293,7 +293,7 @@ def test_paragraph_sentencizer_splits_as_the_token_by_token_rule():
 
     from pipeline.nlp.components import ParagraphSentencizer
 
-    sent_end = re.compile(r"^[.!?:;]+$|^[.!?]+[\"»”’)]*$")
+    sent_end = re.compile(r"^[.!?:;]+$|^[.!?]+[\"»”’)]*$|^(\d{4}|\d{1,2}[.:]\d{2})\.$")
 
     def reference(doc):  # the rule, one token at a time
         return [i == 0 or (not t.is_space and ("\n" in doc[i - 1].text or (
@@ -306,6 +306,20 @@ def test_paragraph_sentencizer_splits_as_the_token_by_token_rule():
         doc = sentencizer(nlp.make_doc(text))
         assert [t.is_sent_start for t in doc] == reference(nlp.make_doc(text)), text[:60]
     assert sum(len(list(sentencizer(nlp.make_doc(t)).sents)) for t in texts) > 1000
+
+
+@pytest.mark.parametrize("text, sentences", [
+    ("Systemet kom i 2019. Sykehuset var først ute.", 2),  # a year that swallowed the full stop
+    ("Feilen var retta klokka 14.30. Systemet virker.", 2),  # a clock time likewise
+    ("Det skjedde 7. juli i fjor.", 1),  # an ordinal day is no sentence end
+    ("Det skjedde 7. Juli i fjor.", 1),
+])
+def test_a_year_or_clock_time_with_the_full_stop_ends_a_sentence(text, sentences):
+    import spacy
+
+    from pipeline.nlp.components import ParagraphSentencizer
+
+    assert len(list(ParagraphSentencizer()(spacy.blank("nb").make_doc(text)).sents)) == sentences
 
 
 def test_cached_doc_views_equal_spacys_own():

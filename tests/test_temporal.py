@@ -529,3 +529,42 @@ def test_a_postponed_date_is_not_the_end():
 ])
 def test_more_start_and_end_phrasings(text, role, value):
     assert [t.value for t in find_times(text, TUE) if t.role == role] == [value]
+
+
+@pytest.mark.parametrize("text, expected", [
+    # "fra midnatt" and a midnight of a named night: 00:00 of the night's own day
+    ("Fra midnatt natt til fredag og fram til klokken 05.45 var kurvesystemet nede.", dt(2024, 4, 12, 0, 0)),
+    ("Like etter midnatt natt til fredag falt kurvesystemet ut.", dt(2024, 4, 12, 0, 0)),
+    ("Frå midnatt var kurvesystemet nede.", dt(2024, 4, 12, 0, 0)),
+    # no other day in the text: the night that ended on the publication day, not the night after it
+    ("Kurvesystemet falt ut rett etter midnatt.", dt(2024, 4, 12, 0, 0)),
+])
+def test_midnight_starts(text, expected):
+    [start] = [t for t in find_times(text, date(2024, 4, 12)) if t.role == "start" and isinstance(t.value, datetime)]
+    assert start.value == expected
+
+
+def test_from_midnight_to_a_clock_time_is_two_times():
+    t = by_text("Systemet var nede fra midnatt til klokka 04.", date(2024, 4, 12))
+    assert (t["fra midnatt"].role, t["fra midnatt"].value) == ("start", dt(2024, 4, 12, 0, 0))
+    assert (t["til klokka 04"].role, t["til klokka 04"].value) == ("end", dt(2024, 4, 12, 4, 0))
+
+
+@pytest.mark.parametrize("text", [
+    "I januar 2019 var Dips nede ved en rekke sykehus en hel fredag ettermiddag.",
+    "Høsten 2020 var systemet nede en onsdag klokka 14.",
+    "Den gangen, i 2013, stoppet journalen en mandag morgen.",
+])
+def test_weekdays_of_a_sentence_placed_in_another_year_are_not_this_incidents(text):
+    found = find_times(text, date(2021, 7, 7))
+    assert found and all(t.value is None and t.role == "other" for t in found)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Systemet kom i 2013, og fredag falt det ut.", date(2021, 7, 2)),  # the year's clause only
+    ("Feilen oppsto kl 1900 mandag.", dt(2021, 7, 5, 19, 0)),  # a clock time, not a year
+    ("I juni 2021 falt systemet ut onsdag kveld.", date(2021, 7, 7)),  # a month near the publication: as usual
+])
+def test_years_that_do_not_move_a_sentence(text, expected):
+    [start] = [t for t in find_times(text, date(2021, 7, 7)) if t.role == "start"]
+    assert start.value == expected

@@ -52,6 +52,11 @@ def test_alias_classes(rules_nlp, body, expected):
     ("Datasystemene var nede ved sykehusene i Midt-Norge torsdag.",
      {"st-olavs", "helse-more-og-romsdal", "helse-nord-trondelag"}),
     ("Journalsystemet var nede ved Helse Nord torsdag.", {"helse-nord-rhf"}),
+    # the region only as a place: "the rest of" it, or "in" it, is no trust of its own
+    ("Datanettet var nede ved Førde sentralsjukehus tysdag. Sjukehuset mista sambandet med resten av Helse Vest.",
+     {"helse-forde"}),
+    ("Journalsystemet var nede ved Ahus onsdag. Det er ikke første gang journalsystemet svikter i Helse Sør-Øst.",
+     {"ahus"}),
 ])
 def test_collective_phrases(rules_nlp, body, expected):
     assert trusts(rules_nlp, body) == expected
@@ -65,8 +70,28 @@ def test_collective_phrases(rules_nlp, body, expected):
      "eller Helse Førde har meldt om problem.", {"helse-bergen"}),
     # other hospitals of the same trust not hit: the trust is still hit through the first one
     ("Straumen gjekk på Stord sjukehus tysdag. Haugesund sjukehus og Odda sjukehus var ikkje råka.", {"helse-fonna"}),
+    # the verb before the negation, "normal drift", "ingen driftsproblemer"
+    ("Kurvesystemet var nede på Haukeland tysdag. Haraldsplass nyttar den same kurveløysinga, men merka ikkje noko til feilen.",
+     {"helse-bergen"}),
+    ("Nødnett falt ut for AMK ved Nordlandssykehuset Bodø torsdag. AMK-sentralen ved UNN hadde normal drift gjennom "
+     "hele hendelsen.",
+     {"nordlandssykehuset"}),
+    ("Datanettet falt ut ved Kalnes mandag. Først ble det meldt at også Sørlandet sykehus var rammet, men Sørlandet "
+     "sykehus hadde ingen driftsproblemer.", {"sykehuset-ostfold"}),
+    # normal operation again is the fix of a trust that was hit
+    ("Datanettet falt ut ved Kalnes mandag. Sykehuset Østfold hadde normal drift igjen klokka 12.", {"sykehuset-ostfold"}),
 ])
 def test_negations(rules_nlp, body, expected):
+    assert trusts(rules_nlp, body) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("Telefonsentralen ved OUS falt ut mandag. Mens feilen varte, ble anrop sendt videre til sentralbordet på "
+     "Akershus universitetssykehus.", {"ous"}),
+    ("Straumen gjekk ved Lærdal sjukehus tysdag, og mens feilen varte vart pasientane køyrde til Førde.",
+     {"helse-forde"}),
+])
+def test_hospitals_receiving_diverted_calls_or_patients_are_not_hit(rules_nlp, body, expected):
     assert trusts(rules_nlp, body) == expected
 
 
@@ -74,6 +99,9 @@ def test_it_provider_fixing_the_fault_is_not_affected(rules_nlp):
     body = ("Journalsystemet var nede ved UNN tirsdag. Helse Nord IKT jobbet med å rette feilen, "
             "og Sykehuspartner bisto.")
     assert trusts(rules_nlp, body) == {"unn"}
+    body = ("Nødnett falt ut for AMK ved Nordlandssykehuset Bodø torsdag. HDO, som har ansvaret for utstyret i Nødnett, "
+            "feilsøkte sammen med DSB.")
+    assert trusts(rules_nlp, body) == {"nordlandssykehuset"}  # the Nødnett operator is no affected trust
 
 
 def test_spokespersons_employer_is_not_affected(rules_nlp):
@@ -104,6 +132,19 @@ def test_publisher_is_the_trust_when_only_the_hospital_is_mentioned(rules_nlp):
     # an alias of both an organisation and a system: the organisation only when named after it
     ("DIPS Arena var nede ved UNN tirsdag, melder Norsk helsenett.", [("dips-arena", "EPJ")]),
     ("Helseplattforma var ustabil ved Ålesund sjukehus tysdag.", [("helseplattformen-epic", "EPJ")]),
+    # a national service's own name is the service, also when it is a generic word list's term too
+    ("E-resept var nede ved UNN tirsdag.", [("e-resept", "NATIONAL")]),
+    ("Reseptformidleren var nede ved UNN tirsdag.", [("e-resept", "NATIONAL")]),
+    ("Kjernejournalen var nede ved UNN tirsdag.", [("kjernejournal", "NATIONAL")]),
+    ("Helsenorge.no var nede tirsdag, og UNN fikk mange telefoner.", [("helsenorge", "NATIONAL")]),
+    ("Helsenettet var nede ved UNN tirsdag.", [("helsenettet", "NETWORK")]),
+    # ... but acronyms and the generic services stay types
+    ("AMK var nede ved UNN tirsdag.", [(None, "EMERGENCY")]),
+    ("PACS var nede ved UNN tirsdag.", [(None, "RIS/PACS")]),
+    ("E-posten var nede ved UNN tirsdag.", [(None, "EMAIL")]),
+    # another product of the failing type named in the background is not the failing one
+    ("DIPS Arena var nede ved UNN tirsdag. UNN gikk over fra DIPS Classic til DIPS Arena høsten 2021.",
+     [("dips-arena", "EPJ")]),
 ])
 def test_systems_and_types(rules_nlp, body, expected):
     f = facts(rules_nlp, body)
@@ -279,3 +320,13 @@ def test_an_outside_report_naming_trusts_only_as_unaffected_is_someone_elses_out
     # on a trust's own site the same words are the trust's news: the rule is for outside reports only
     [own] = annotate([to_article(MUNICIPALITY, None, None, "https://helse-mr.no/nyheiter/volda")], rules_nlp)
     assert own.is_outage
+
+
+@pytest.mark.parametrize("update", [
+    "Oppdatert kl. 14.10: Feilen er enno ikkje retta.",
+    "Oppdatert kl. 14.10: Feilen er fortsatt ikke løst.",
+])
+def test_a_fix_word_under_negation_keeps_the_outage_ongoing(rules_nlp, update):
+    f = facts(rules_nlp, "I halv ett-tida tysdag slutta e-resept å fungere ved sjukehusa i Helse Møre og Romsdal.\n\n"
+              + update)
+    assert (f.status, f.end) == ("ongoing", None)

@@ -17,7 +17,8 @@ from . import contacts as contacts_mod
 from . import outage, temporal
 from .doc_views import SENTENCE_BOUNDS, text_of
 
-_SENT_END = re.compile(r"^[.!?:;]+$|^[.!?]+[\"»”’)]*$")
+# a closing mark, or a year or clock time that swallowed the full stop ("i 2019.", "klokka 14.30.")
+_SENT_END = re.compile(r"^[.!?:;]+$|^[.!?]+[\"»”’)]*$|^(\d{4}|\d{1,2}[.:]\d{2})\.$")
 
 
 @Language.factory("paragraph_sentencizer", assigns=["token.is_sent_start"])
@@ -120,6 +121,7 @@ class VocabSignals:
                 if span is not None and not taken.intersection(range(span.start, span.end)):
                     spans.append(span)
                     taken.update(range(span.start, span.end))
+        spans = [_not_yet(doc, span) if span.label_ == "RESOLVED" else span for span in spans]
         doc.spans["signals"] = [span for span in sorted(spans, key=lambda span: (span.start, span.end))
                                 if span.label_ not in _FAILURE or not _denied(doc, span)]
         return doc
@@ -135,6 +137,17 @@ def _lead_words(pattern: str) -> tuple[str, ...]:
 
 _NEGATION_WORD = re.compile(r"\b(?:ikke|ikkje|ingen|aldri|verken|korkje)\b", re.I)
 _FAILURE = {"OUTAGE_START", "DEGRADED"}
+
+
+def _not_yet(doc: Doc, span: Span) -> Span:
+    """A fix word negated right before it ("Feilen er enno ikkje retta", "er ikke løst") says the
+    outage goes on."""
+    for token in reversed(doc[max(0, span.start - 3):span.start]):
+        if token.lower_ in ("ikke", "ikkje"):
+            return Span(doc, span.start, span.end, label="OUTAGE_ONGOING")
+        if token.is_punct or token.is_sent_start:
+            break
+    return span
 
 
 def _denied(doc: Doc, span: Span) -> bool:

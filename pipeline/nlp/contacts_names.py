@@ -272,8 +272,11 @@ def describe(text: str, mention: Mention, lo: int, hi: int, gaz: Gazetteer) -> N
     if m:
         if role is None or EXCLUDED_ROLE.search(m.group("role")):
             role = m.group("role")
+        end = mention.end + m.end("role")
+        outside = _LOWER_ORG_AFTER.match(text[end:hi])  # "NAME, som er driftsleiar i teleselskapet"
+        if outside and EXCLUDED_ORG.fullmatch(outside.group("org")):
+            mention.excluded = True
         if org is None:
-            end = mention.end + m.end("role")
             org = org_after(text, end, hi, gaz) or _org_segment(text, end, hi, gaz)
     if role and EXCLUDED_ROLE.search(role) or org and EXCLUDED_ORG.search(org):
         mention.excluded = True

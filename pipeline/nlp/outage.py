@@ -22,10 +22,19 @@ _FUTURE = re.compile(
 _TITLE_FAILURE = re.compile(
     r"\b(feil\w*|problem\w*|stans\w*|forstyrr\w*|ustabil\w*|nede|trøbbel|svikt\w*|brudd|brot|kaos|utfall|"
     r"ikke|ikkje|borte|tilbake|igjen|att|løst|løyst)\b", re.I)
-_NEGATION = re.compile(r"\b(ikke|ikkje|ingen|uten|utan)\b[^.]{0,40}\b(berørt|berørte|råka|ramma|rammet|påvirket|påverka|"
-                       r"merket|merka|problem\w*)\b", re.I)
+_NEGATION = re.compile(
+    r"\b(ikke|ikkje|ingen|uten|utan)\b[^.]{0,40}\b(berørt|berørte|råka|ramma|rammet|påvirket|påverka|merket|merka|"
+    r"\w*problem\w*)\b"
+    r"|\b(merket|merka|merkte|kjente|kjende)\s+(ikke|ikkje)\b"  # "merka ikkje noko til feilen"
+    r"|\b(hadde|hatt|har hatt)\s+(normal|vanleg|vanlig)\s+drift\b(?!\s+(igjen|att))",  # "hadde normal drift gjennom hele hendelsen"
+    re.I)
 # "og heller ikke Helse Stavanger eller Helse Førde har meldt om problem": the named trusts are not hit
 _NEITHER = re.compile(r"\bheller\s+ikk(?:e|je)\b[^,.;:]{0,50}$", re.I)
+# "anrop ble sendt videre til sentralbordet på Ahus", "pasientane vart køyrde til Førde": the receiver is not hit
+_RECEIVER = re.compile(
+    r"\b(videresend\w*|vidaresend\w*|omdiriger\w*|overført\w*|overført|sendt|sendte|sendes|send|sende|kjørt|køyrd\w*|"
+    r"fraktet|frakta|fløyet|flydd|flytta|flyttet|henvist|tilvist)\b(\s+(videre|vidare|over))?\s+til\s+"
+    r"(\w+\s+){0,3}?((på|ved|i)\s+)?$", re.I)
 _HOSPITAL_WORD = re.compile(r"\b(sykehus\w*|sjukehus\w*|klinikk\w*|hospital\w*)\b", re.I)
 _CONTACT_LINE = re.compile(r"(@|\btelefon\b|\btlf\b|\bmobil\b|kontaktperson|pressevakt|mediekontakt|mediesid|pressekontakt)", re.I)
 # Infrastructure types recorded as the failing component when an application is named too.
@@ -185,7 +194,10 @@ def trust_findings(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[tup
         ids = _expand(ent, gaz)
         clause = span_text(sent)[max(0, ent.start_char - sent.start_char - 5):]
         left = text_of(doc)[sent.start_char:ent.start_char]
-        if (_NEGATION.search(clause[:120]) and not re.search(r"\b(alle|heile|hele)\b", clause[:40], re.I)
+        if _RECEIVER.search(left):
+            continue
+        neg = _NEGATION.search(clause[:120])
+        if (neg and not re.search(r"\b(alle|heile|hele)\b", clause[:min(40, neg.start())], re.I)
                 or _NEITHER.search(left)):
             if ent.label_ in ("TRUST", "REGION"):  # a hospital or town not hit leaves its trust's other sites
                 negated.update(ids)
@@ -212,6 +224,7 @@ _ALL_OF = re.compile(
     r"helseføretak\w*|foretaksgrupp\w*|føretaksgrupp\w*|foretak\w*|føretak\w*)\s+(i|på|under|ved)\s*$",
     re.I,
 )
+_REST_OF = re.compile(r"\b(resten|resterande|resterende|andre\s+deler|andre\s+delar)\s+av\s*$", re.I)
 _SOME_HOSPITALS_OF = re.compile(r"\b(sykehus|sjukehus)\s+(i|på|under)\s*$", re.I)
 _HOSPITALS_OF = re.compile(r"\b(sykehusene|sjukehusa|helseforetakene|helseføretaka)\s+(i|på|under)\s*$", re.I)
 
@@ -230,8 +243,10 @@ def _expand(ent: Span, gaz: Gazetteer) -> list[str]:
             return [trust_id, *members]
         if _HOSPITALS_OF.search(left):
             return members
-        if _SOME_HOSPITALS_OF.search(left):
+        if _SOME_HOSPITALS_OF.search(left) or _REST_OF.search(left):
             return []  # "en rekke sykehus i Helse Sør-Øst, blant dem ...": the region is only where they are
+        if re.search(r"\b(i|på)\s*$", left, re.I) and not re.search(r"^\s*(RHF|regionale)", text_of(ent.doc)[ent.end_char:ent.end_char + 12]):
+            return []
         return [] if ent.label_ == "REGION" else [trust_id]
     return [trust_id]
 
@@ -288,8 +303,10 @@ def failing_systems(doc: Doc, gaz: Gazetteer, is_outage: bool = True) -> tuple[S
         hits.append((hit, component, failing))
     if is_outage and any(f for _, _, f in hits):
         failing_types = {h.type for h, _, f in hits if f}
-        # a product named elsewhere in the text says which system of a failing type it was
-        hits = [h for h in hits if h[2] or (h[0].id and h[0].type in failing_types)]
+        named_types = {h.type for h, _, f in hits if f and h.id}
+        # a product named elsewhere in the text says which system of a failing type it was, unless the
+        # failure itself names one ("gikk over fra Dips Classic til Dips Arena i 2023" is background)
+        hits = [h for h in hits if h[2] or (h[0].id and h[0].type in failing_types - named_types)]
     systems = [h for h, component, _ in hits if not component]
     components = [h for h, component, _ in hits if component]
     if not systems:

@@ -50,14 +50,29 @@ def ruler_patterns(gaz: Gazetteer, tokenize: Callable[[str], list[str]]) -> list
     for phrase, region_id in gaz.regions:
         add("REGION", phrase, region_id, genitive=True)
     generic = {term.lower() for term, _ in gaz.system_terms}
+    claimed: set[str] = set()  # generic terms that are a service's own name
     for system in gaz.systems.values():
         for alias in (system.name, *system.aliases):
-            if not _is_ambiguous(alias) and alias.lower() not in generic and shared.get(alias.lower()) != "TRUST":
+            if _is_ambiguous(alias) or shared.get(alias.lower()) == "TRUST":
+                continue
+            if alias.lower() not in generic or own_name(alias, system.name):
                 add("SYSTEM", alias, system.id)
+                claimed.add(alias.lower())
     for term, type_ in gaz.system_terms:
-        if len(term) > 2 and term.lower() not in {"nettet", "server", "aggregat"}:
+        if len(term) > 2 and term.lower() not in {"nettet", "server", "aggregat"} | claimed:
             add("SYSTEM_TERM", term, type_)
     return patterns
+
+
+def own_name(alias: str, name: str) -> bool:
+    """Whether an alias is a one-word proper name a system is called by ("e-resept", "Reseptformidleren",
+    "helsenorge", "Kjernejournalen", "Helsenettet" of "e-resept / Reseptformidleren", "helsenorge.no", ...):
+    one of the name's "/"-parts (a definite ending allowed), not an acronym such as AMK or PACS."""
+    if alias.isupper() or "generisk" in name:  # acronyms; the generic systems (telephony, e-mail) have no name
+        return False
+    word = alias.lower().removesuffix(".no")
+    parts = {re.sub(r"\s*\(.*?\)", "", p).strip().lower().removesuffix(".no") for p in name.split(" / ")}
+    return any(" " not in p and word in (p, p + "en", p + "et", p + "a") for p in parts)
 
 
 def product_aliases(gaz: Gazetteer) -> dict[str, str]:

@@ -35,8 +35,10 @@ from datetime import date, datetime, timedelta
 
 from pipeline.records import TimeMention
 
-from .temporal_lexicon import POD_HOURS
-from .temporal_resolve import OSLO, Draft, SentenceInfo, add_minutes, build_drafts, day_of, resolve_day
+from .temporal_lexicon import MONTHS, POD_HOURS
+from .temporal_resolve import (
+    CONTEXT_MAX_DAYS, OSLO, Draft, SentenceInfo, add_minutes, build_drafts, day_of, resolve_day,
+)
 from .temporal_roles import (
     Stamp, announces_fix, assign_roles, find_cues, find_stamps, future_sentence, isolated_sentence,
 )
@@ -60,14 +62,59 @@ def find_times(text: str, published: date | None, lang: str = "nb") -> list[Time
     cues = [find_cues(text, s, e) for s, e in sents]
     stamps = find_stamps(text, sents)
     ref = published or _publication_day(atoms, stamps)
-    infos = [SentenceInfo(future_sentence(c), isolated_sentence(c), i in stamps) for i, c in enumerate(cues)]
+    far = [[] if i in stamps else other_years(text, s, e, ref) for i, (s, e) in enumerate(sents)]
+    # a sentence wholly placed in another year: its weekdays and parts of day get no day at all
+    whole = [bool(f) and not _CLAUSE_BREAK.search(text, s, e) for f, (s, e) in zip(far, sents)]
+    infos = [SentenceInfo(future_sentence(c), isolated_sentence(c) or bool(f), i in stamps, w)
+             for i, (c, f, w) in enumerate(zip(cues, far, whole))]
     drafts = build_drafts(text, sents, atoms, ref, infos)
     of_stamp = assign_roles(text, sents, drafts, cues, stamps)
+    for d in drafts:  # "I januar 2019 var Dips nede en hel fredag ettermiddag": not this incident's Friday
+        if d.kind in ("clock", "date") and any(_same_clause(text, p, d) for p in far[d.sent]) and (
+                d.value is None or d.source in ("context", "publication") or not whole[d.sent]):
+            d.value, d.role = None, "other"
     _relative_values(drafts, text)
     _roll_over_midnight(drafts)
     _promote_fix_stamp(drafts, of_stamp)
     _join_part_of_day(drafts)
     return [_freeze(d, text, sents[d.sent]) for d in drafts]
+
+
+# A year without a day ("i 2019", "januar 2019", "høsten 2023"); a day and month before it make it a date.
+_YEAR_ONLY = re.compile(
+    r"\b(?P<month>i|år|året|fra|frå|til|siden|sidan|mellom|og|innen|innan|[a-zæøå]+sten|[a-zæøå]+ren|sommeren|sommaren|"
+    r"vinteren|januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|desember)\s+"
+    r"(?P<year>(?:19|20)\d{2})(?![\d.,]\d|-)", re.I)
+_DAY_BEFORE = re.compile(r"\d{1,2}\.\s*$")
+
+
+_CLAUSE_BREAK = re.compile(r";|,\s+(?:og|men|mens|så|sa)\b", re.I)
+
+
+def other_years(text: str, start: int, end: int, ref: date | None) -> list[int]:
+    """Where the sentence places something in a year or month far from the publication ("I januar
+    2019 var Dips nede", "Systemet kom i 2013"): the weekdays and parts of day of that clause are
+    not this incident's."""
+    if ref is None:
+        return []
+    found = []
+    for m in _YEAR_ONLY.finditer(text, start, end):
+        month = MONTHS.get(m.group("month").lower())
+        if month is not None and _DAY_BEFORE.search(text, start, m.start()):
+            continue  # "7. juli 2022": a date, anchored as one
+        year = int(m.group("year"))
+        if month is None and year == ref.year:
+            continue
+        around = date(year, month or 7, 15 if month else 1)
+        if abs((around - ref).days) > CONTEXT_MAX_DAYS + (0 if month else 183):
+            found.append(m.start("year"))
+    return found
+
+
+def _same_clause(text: str, pos: int, d: Draft) -> bool:
+    """Whether no clause break (";", ", og", ", men") stands between a position and a mention."""
+    lo, hi = (pos, d.start) if pos < d.start else (d.end, pos)
+    return not _CLAUSE_BREAK.search(text, lo, hi)
 
 
 def _publication_day(atoms: list[Atoms], stamps: dict[int, Stamp]) -> date | None:

@@ -162,6 +162,7 @@ class SentenceInfo:
     forward: bool = False  # planned/expected times: weekdays resolve forwards
     isolated: bool = False  # another event or the future: its dates anchor nothing after it
     stamp: bool = False  # a publication line or update stamp: dated by the stamp timeline
+    elsewhen: bool = False  # placed in another year or month: weekdays and parts of day get no day
 
 
 class _Timeline:
@@ -193,7 +194,8 @@ def _date_anchors(at: Atoms, ref: date | None, info: SentenceInfo, line: _Timeli
     """Anchor, day source and weekday conflict of each date atom of a sentence (by atom id)."""
     # update stamps come after the publication: weekdays resolve forwards, "i dag" is the stamp's day
     forward = info.forward or info.stamp
-    days = {id(a): resolve_day(a, ref, forward) for a in at.dates if a.rel_days is None}
+    days = {id(a): resolve_day(a, ref, forward) if a.month or not info.elsewhen else (None, False)
+            for a in at.dates if a.rel_days is None}
     if info.stamp:
         own = next((days[id(a)][0] for a in at.dates if id(a) in days and days[id(a)][0]), None)
         local = own or (line.stamps.day if line.stamps else ref)
@@ -204,15 +206,20 @@ def _date_anchors(at: Atoms, ref: date | None, info: SentenceInfo, line: _Timeli
     sources: dict[int, str] = {}
     for a in at.dates:
         day, sources[id(a)] = days[id(a)][0], "explicit"
+        shift = a.shift
         if day is None and a.pod and a.day is None and a.weekday is None and a.rel_days is None:
             other = next((b for b in at.dates if b is not a and days[id(b)][0]), None)
             if other is not None:
                 day, sources[id(a)] = days[id(other)][0], "sentence"
+                if other.night == "til":  # "like etter midnatt natt til fredag": the night's day is Friday
+                    shift = 0
             else:
                 fallback, sources[id(a)] = line.fallback(info.stamp)
                 day = fallback.day if fallback else None
-        if day is not None and a.shift:
-            day += timedelta(days=a.shift)
+                if sources[id(a)] == "publication":  # "rett etter midnatt" in the day's news: last night
+                    shift = 0
+        if day is not None and shift:
+            day += timedelta(days=shift)
         anchors[id(a)] = _Anchor(day, a.pod, a.night) if day else None
     return anchors, sources, {k: v[1] for k, v in days.items()}
 
@@ -231,8 +238,9 @@ def _clock_drafts(text: str, i: int, at: Atoms, anchors: dict[int, _Anchor | Non
             out.append(Draft(c.start, c.end, i, "clock", value, precision, pod=prev.pod,
                              direction=c.direction, side=c.side, source=prev.source))
             continue
-        after = next((a for a in at.dates if _adjacent(text, c.end, a.start) and not a.used), None)
-        own = after or next((a for a in at.dates if _adjacent(text, a.end, c.start)), None)
+        # (a midnight is a time of its own: "fra midnatt til klokka 04" is two times)
+        after = next((a for a in at.dates if _adjacent(text, c.end, a.start) and not a.used and not a.midnight), None)
+        own = after or next((a for a in at.dates if _adjacent(text, a.end, c.start) and not a.midnight), None)
         span = (c.start, c.end)
         if own is not None:
             own.used = True

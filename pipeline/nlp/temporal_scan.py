@@ -126,7 +126,7 @@ _POD_ALONE = re.compile(rf"""(?<!\w)(?:(?:tidlig|tidleg|tidligere|tidlegare|sent
       |(?<=siden\s)|(?<=sidan\s)|(?<=fra\s)|(?<=frå\s))
     (?P<pod>{alt(_ALONE_POD)})(?!\w)""", I | X)
 _MIDNIGHT = re.compile(r"(?<!\w)(?:(?P<near>like|rett|litt|kort|straks)\s+)?"
-                       r"(?P<rel>før|etter|over|ved|rundt|kring|omkring)\s+midnatt(?!\w)", I)
+                       r"(?P<rel>før|etter|over|ved|rundt|kring|omkring|fra|frå)\s+midnatt(?!\w)", I)
 _MIDDAY = re.compile(r"(?<!\w)(?:ved|rundt|kring|omkring|utpå|i)\s+middagstid(?:a|en)?(?!\w)", I)
 _NIGHT_TIL = re.compile(r"(?:\bi\s+)?\bnatt(?:a|en)?\s+til\s+$", I)
 _POD_WORD = {**PARTS_OF_DAY, "morges": "morgen", "morgos": "morgen", "tidlig": "morgen", "tidleg": "morgen"}
@@ -186,7 +186,7 @@ def _scan_dates(text: str, s: int, e: int, claims: Claims) -> list[DateAtom]:
         # "like etter/før midnatt", "rundt midnatt": about 00:00 of the next day, as "like etter klokka 10"
         # is about 10:00; a bare "før midnatt" is that evening and "etter/over midnatt" the next night
         rel = m["rel"].lower()
-        point = bool(m["near"]) and rel in ("før", "etter") or rel in ("ved", "rundt", "kring", "omkring")
+        point = bool(m["near"]) and rel in ("før", "etter") or rel in ("ved", "rundt", "kring", "omkring", "fra", "frå")
         before = rel == "før" and not point
         add(DateAtom(m.start(), m.end(), pod="kveld" if before else "natt", shift=0 if before else 1, midnight=point))
     for m in _MIDDAY.finditer(text, s, e):  # "ved middagstid": some time in the middle of the day
