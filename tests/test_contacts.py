@@ -472,3 +472,10 @@ def test_generic_outside_company_and_nynorsk_question_line(gaz) -> None:
             "Spørsmål kan rettast til seksjonsleiar Eirik Vassbotn, eirik.vassbotn@example.no.")
     found = find_contacts(text, gaz)
     assert [(c.name, c.role, c.email) for c in found] == [("Eirik Vassbotn", "seksjonsleiar", "eirik.vassbotn@example.no")]
+
+
+def test_a_media_byline_block_above_the_publication_line_is_not_a_contact(gaz):
+    text = ("Ansatte på Ahus slet med kurvesystemet\n\nFlere sykepleiere fikk ikke registrert medisiner tirsdag.\n\n"
+            "Lise Marie Bakken\nlise.bakken@example.no\nPublisert: 31. mai 2023 06:00\n\n"
+            "– Vi har ikke fått meldinger om feil medisinering, sier pressevakt Per Kolstad ved Akershus universitetssykehus.")
+    assert [c.name for c in find_contacts(text, gaz)] == ["Per Kolstad"]

@@ -568,3 +568,24 @@ def test_weekdays_of_a_sentence_placed_in_another_year_are_not_this_incidents(te
 def test_years_that_do_not_move_a_sentence(text, expected):
     [start] = [t for t in find_times(text, date(2021, 7, 7)) if t.role == "start"]
     assert start.value == expected
+
+
+def test_a_weekday_after_an_update_stamp_counts_back_from_the_stamp():
+    text = ("Publisert 16.01.2024\nOppdatert onsdag 17. januar kl. 08.30:\nLabVantage har vært i full drift siden onsdag "
+            "klokken 06.45.\nTirsdag kveld i 21-tiden gikk laboratoriesystemet ned.")
+    t = by_text(text, date(2024, 1, 16))
+    assert (t["onsdag klokken 06.45"].role, t["onsdag klokken 06.45"].value) == ("end", dt(2024, 1, 17, 6, 45))
+    assert t["Tirsdag kveld i 21-tiden"].value == dt(2024, 1, 16, 21, 0)
+
+
+def test_a_planned_stop_told_in_the_past_tense_is_this_weeks():
+    t = by_text("Natt til søndag var systemet stengt for planlagt vedlikehold mellom klokka 01 og 04.", date(2025, 2, 10))
+    assert t["Natt til søndag"].value == date(2025, 2, 9)
+    t = by_text("Natt til søndag blir systemet stengt for planlagt vedlikehold mellom klokka 01 og 04.", date(2025, 2, 10))
+    assert t["Natt til søndag"].value == date(2025, 2, 16)  # the future tense still looks ahead
+
+
+def test_lunch_time_is_a_day_only_end():
+    [end] = [t for t in find_times("Tjenesten falt ut i 09-tiden tirsdag. Den var i gang igjen ved lunsjtider.", TUE)
+             if t.role == "end"]
+    assert (end.value, end.precision) == (date(2023, 3, 14), "day")

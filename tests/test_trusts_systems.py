@@ -95,6 +95,24 @@ def test_hospitals_receiving_diverted_calls_or_patients_are_not_hit(rules_nlp, b
     assert trusts(rules_nlp, body) == expected
 
 
+@pytest.mark.parametrize("body, expected", [
+    ("Telefonene ved Nordlandssykehuset var døde i en halvtime onsdag. UNN hadde et lignende brudd i fjor høst, men "
+     "der varte det i flere timer.", {"nordlandssykehuset"}),
+    ("Lærdal sjukehus mista straumen måndag. Haukeland mista straumen i fleire timar i romjula for nokre år sidan.",
+     {"helse-forde"}),
+    ("Røntgensystemet falt ut ved UNN tirsdag. I 2019 falt systemet ut ved Nordlandssykehuset.", {"unn"}),
+])
+def test_trusts_of_an_earlier_event_are_not_hit(rules_nlp, body, expected):
+    assert trusts(rules_nlp, body) == expected
+
+
+def test_a_trust_that_was_affected_too_is_hit(rules_nlp):
+    body = ("Tirsdag klokka 10.12 mistet UNN Tromsø forbindelsen til datanettet. Også Sykehusapotek Nord sitt apotek i "
+            "Breivika ble berørt, siden det bruker det samme nettet.")
+    assert trusts(rules_nlp, body) == {"unn", "sykehusapotek-nord"}
+
+
+
 def test_it_provider_fixing_the_fault_is_not_affected(rules_nlp):
     body = ("Journalsystemet var nede ved UNN tirsdag. Helse Nord IKT jobbet med å rette feilen, "
             "og Sykehuspartner bisto.")
@@ -145,6 +163,11 @@ def test_publisher_is_the_trust_when_only_the_hospital_is_mentioned(rules_nlp):
     # another product of the failing type named in the background is not the failing one
     ("DIPS Arena var nede ved UNN tirsdag. UNN gikk over fra DIPS Classic til DIPS Arena høsten 2021.",
      [("dips-arena", "EPJ")]),
+    # a system said to work, or named as the way round the outage, is not failing
+    ("Mange ved UNN fikk ikke logget seg på påloggingstjenesten tirsdag. DIPS Arena og de andre fagsystemene fungerer, "
+     "men mange får altså ikke tilgang til dem.", [(None, "OTHER")]),
+    ("Fasttelefonane fall ut ved Haugesund sjukehus tysdag, og pasientar vart bedne om å ringje 113 ved behov.",
+     [(None, "TELEPHONY")]),
 ])
 def test_systems_and_types(rules_nlp, body, expected):
     f = facts(rules_nlp, body)
@@ -166,6 +189,8 @@ def test_failing_component_is_recorded_not_counted_as_a_system(rules_nlp):
     "Arena i november som planlagt. Testene viste at systemet var for tregt.",
     "Gul beredskap på grunn av covid-19\n\nPublisert 12.03.2020\n\nSykehuset hever beredskapen til gul på grunn av "
     "koronaviruset.",
+    "Mistenkt dataangrep var falsk alarm\n\nPublisert 12.06.2024\n\nTirsdag varslet HelseCERT om unormal trafikk mot "
+    "nettverket til Sykehuset Innlandet. Det var ikke snakk om noe angrep, og tjenestene var tilgjengelige som normalt.",
 ])
 def test_hard_negatives_stay_negative(rules_nlp, text):
     [f] = annotate([to_article(text, None, None, None)], rules_nlp)
@@ -330,3 +355,14 @@ def test_a_fix_word_under_negation_keeps_the_outage_ongoing(rules_nlp, update):
     f = facts(rules_nlp, "I halv ett-tida tysdag slutta e-resept å fungere ved sjukehusa i Helse Møre og Romsdal.\n\n"
               + update)
     assert (f.status, f.end) == ("ongoing", None)
+
+
+def test_maintenance_that_overran_is_an_outage_from_when_it_stopped_being_planned(rules_nlp):
+    text = ("Planlagt vedlikehald enda med uplanlagd stans\n\nPublisert 10.02.2025\n\nNatt til søndag var Helseplattforma "
+            "stengd for planlagt vedlikehald mellom klokka 01 og 04. Då systemet skulle startast opp att, feila oppstarten, "
+            "og frå klokka 04 var stansen ikkje lenger planlagd. Sjukehusa i Ålesund og Molde heldt fram med papir, og også "
+            "St. Olavs hospital var ramma.\n\n"
+            "Klokka 07.40 var Helseplattforma tilgjengeleg att.")
+    [f] = annotate([to_article(text, None, None, None)], rules_nlp)
+    assert f.is_outage
+    assert (f.start.isoformat(), f.end.isoformat()) == ("2025-02-09T04:00:00+01:00", "2025-02-09T07:40:00+01:00")

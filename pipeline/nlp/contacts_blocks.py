@@ -42,6 +42,12 @@ def byline_lines(text: str, spans: list[tuple[int, int]]) -> set[int]:
         near_stamp = STAMP_LINE.match(nxt_line) or k > 0 and STAMP_LINE.match(_line(text, spans, body[k - 1]))
         if (PUBLISHED_LINE.match(nxt_line) or near_stamp) and words <= 10 and not SPEECH_VERB.search(line):
             out.add(i)  # an author line just before "Publisert", or next to a "27.03.19 10:58" stamp
+        if PUBLISHED_LINE.match(line):  # a media byline block above it: name, title, e-mail on lines of their own
+            for j in reversed(body[max(1, k - 3):k]):
+                above = _line(text, spans, j)
+                if len(above.split()) > 6 or above.endswith((".", "!", "?", ":")) or SPEECH_VERB.search(above):
+                    break
+                out.add(j)
     return out
 
 

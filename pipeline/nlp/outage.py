@@ -96,8 +96,8 @@ def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
     title_signals = set(by_sent.get(title.start, ()))
     if title.start in has_it and _TITLE_FAILURE.search(span_text(title)) and not _FUTURE.search(span_text(title)):
         z += 1.5  # the headline names a system and a failure
-    if title_signals & {"NOT_OUTAGE", "PLANNED_MAINTENANCE"}:
-        z -= 3.0  # an exercise, a planned stop or a go-live is the subject
+    if "NOT_OUTAGE" in title_signals or "PLANNED_MAINTENANCE" in title_signals and "OUTAGE_START" not in title_signals:
+        z -= 3.0  # an exercise, a planned stop or a go-live is the subject (not "planlagt vedlikehald enda med stans")
     lead = [s for s in sents[:5] if set(by_sent.get(s.start, ())) - {"NOT_OUTAGE", "PLANNED_MAINTENANCE"}]
     if not lead:
         z -= 1.5  # the outage is not what the article is about (topic pages, service pages)
@@ -191,6 +191,8 @@ def trust_findings(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[tup
         denied = denied or bool(_NEGATION.search(rest) or _NEITHER.search(text_of(doc)[sent.start_char:ent.start_char]))
         if not _about_outage(sent, by_sent, first_sents) or _SCOPE.search(text_of(doc)[sent.start_char: ent.start_char]):
             continue
+        if _background(sent, doc.user_data.get("published")):
+            continue  # "UNN hadde et lignende brudd i fjor høst": another, earlier event
         ids = _expand(ent, gaz)
         clause = span_text(sent)[max(0, ent.start_char - sent.start_char - 5):]
         left = text_of(doc)[sent.start_char:ent.start_char]
@@ -251,6 +253,20 @@ def _expand(ent: Span, gaz: Gazetteer) -> list[str]:
     return [trust_id]
 
 
+# Another, earlier event: a comparison or the history of the system ("et lignende brudd i fjor",
+# "for nokre år sidan", "ikke første gang").
+_EARLIER = re.compile(r"\b(i fjor|i fjor\w*|i fjar|år siden|år sidan|tidligere i år|tidlegare i år|forrige gang|førre gong|"
+                      r"lignende|liknande|tilsvarende|tilsvarande|ikke første gang|ikkje første gong)\b", re.I)
+
+
+def _background(sent: Span, published: date | None) -> bool:
+    """A sentence about an earlier event: a history cue, or a year far from the publication."""
+    from .temporal import other_years
+
+    text = text_of(sent.doc)
+    return bool(_EARLIER.search(span_text(sent)) or other_years(text, sent.start_char, sent.end_char, published))
+
+
 def _about_outage(sent: Span, by_sent: dict[int, list[str]], first: set[int]) -> bool:
     """A sentence that speaks of the outage: the title, or one with outage vocabulary or a system."""
     if sent.start in first:
@@ -271,8 +287,11 @@ def _has_other_place(ent: Span) -> bool:
 
 
 _WORKED = re.compile(r"\b(fungerte|fungerer|virket|virka|verka|gikk|gjekk|går)\b[^.]{0,30}\b(som normalt|normalt|hele tiden|heile tida)\b"
-                     r"|\b(ikke|ikkje)\s+(berørt|råka|ramma|rammet|påvirket|påverka)\b", re.I)
+                     r"|\b(ikke|ikkje)\s+(berørt|råka|ramma|rammet|påvirket|påverka)\b"
+                     r"|\b(fungerer|fungerar|virker|verkar)(?=\s*(?:,\s*men|\.|$))", re.I)  # "DIPS Arena fungerer, men ..."
 _FAILURE_SIGNALS = {"OUTAGE_START", "OUTAGE_ONGOING", "DEGRADED", "IMPACT"}
+_CHANNEL = re.compile(r"\b(ringe|ringje|ring|kontakte|kontakt|bruke|nytte|via)\s+$", re.I)
+_NO_CHANNEL = re.compile(r"\b(ikke|ikkje|ingen|verken|korkje)\b", re.I)
 
 
 def failing_systems(doc: Doc, gaz: Gazetteer, is_outage: bool = True) -> tuple[SystemHit, ...]:
@@ -291,6 +310,9 @@ def failing_systems(doc: Doc, gaz: Gazetteer, is_outage: bool = True) -> tuple[S
             continue
         if is_outage and _WORKED.search(span_text(sent)):
             continue
+        before = text_of(doc)[max(sent.start_char, ent.start_char - 40):ent.start_char]
+        if is_outage and _CHANNEL.search(before) and not _NO_CHANNEL.search(before):
+            continue  # "pasientar vart bedne om å ringje 113": the way round the outage, not a failing system
         failing = (title is not None and sent.start == title.start) or bool(set(by_sent.get(sent.start, ())) & _FAILURE_SIGNALS)
         component = ent.text.lower() in gaz.components or ent.ent_id_ in ("infra-storage", "infra-it-general")
         if ent.label_ == "SYSTEM" and ent.ent_id_ in gaz.systems:

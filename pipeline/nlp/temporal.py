@@ -65,8 +65,12 @@ def find_times(text: str, published: date | None, lang: str = "nb") -> list[Time
     far = [[] if i in stamps else other_years(text, s, e, ref) for i, (s, e) in enumerate(sents)]
     # a sentence wholly placed in another year: its weekdays and parts of day get no day at all
     whole = [bool(f) and not _CLAUSE_BREAK.search(text, s, e) for f, (s, e) in zip(far, sents)]
-    infos = [SentenceInfo(future_sentence(c), isolated_sentence(c) or bool(f), i in stamps, w)
-             for i, (c, f, w) in enumerate(zip(cues, far, whole))]
+    past = [bool(_PAST_TENSE.search(text, s, e)) and not _FUTURE_TENSE.search(text, s, e) for s, e in sents]
+    # "Natt til søndag var systemet stengt for planlagt vedlikehald": a planned stop in the past tense is
+    # this week's, and its day anchors what follows
+    infos = [SentenceInfo(future_sentence(c) and not p, (isolated_sentence(c) and not (p and future_sentence(c)))
+                          or bool(f), i in stamps, w, i in stamps and stamps[i].kind == "update")
+             for i, (c, f, w, p) in enumerate(zip(cues, far, whole, past))]
     drafts = build_drafts(text, sents, atoms, ref, infos)
     of_stamp = assign_roles(text, sents, drafts, cues, stamps)
     for d in drafts:  # "I januar 2019 var Dips nede en hel fredag ettermiddag": not this incident's Friday
@@ -88,6 +92,8 @@ _YEAR_ONLY = re.compile(
 _DAY_BEFORE = re.compile(r"\d{1,2}\.\s*$")
 
 
+_PAST_TENSE = re.compile(r"\b(var|ble|blei|vart|hadde|gjekk|gikk)\b", re.I)
+_FUTURE_TENSE = re.compile(r"\b(blir|vert|vil|skal|kommer til|kjem til)\b", re.I)
 _CLAUSE_BREAK = re.compile(r";|,\s+(?:og|men|mens|så|sa)\b", re.I)
 
 

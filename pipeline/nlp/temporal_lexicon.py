@@ -167,7 +167,8 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
         "kom i gang att", "normal igjen", "normal att", "normalt igjen", "normalt att", "normale igjen",
         "normale att", "igjen var i drift", "igjen er i drift", "att var i drift", "igjen i drift",
         "att i drift", "igjen mulig", "att mogleg", "mulig igjen", "mogleg att", "vore stabile",
-        "vært stabile", "vore stabilt", "vært stabilt", "i orden igjen", "i orden att",
+        "vært stabile", "vore stabilt", "vært stabilt", "i orden igjen", "i orden att", "vore i full drift",
+        "vært i full drift",
     ),
     # still going on at that time: a status time, not the start
     "ongoing": (

@@ -163,6 +163,7 @@ class SentenceInfo:
     isolated: bool = False  # another event or the future: its dates anchor nothing after it
     stamp: bool = False  # a publication line or update stamp: dated by the stamp timeline
     elsewhen: bool = False  # placed in another year or month: weekdays and parts of day get no day
+    update: bool = False  # an in-body update stamp: the weekdays after it are counted back from its day
 
 
 class _Timeline:
@@ -172,6 +173,7 @@ class _Timeline:
         self.ref = ref
         self.body: _Anchor | None = None  # the latest date of the running text
         self.stamps: _Anchor | None = None  # the latest date of a publication/update stamp
+        self.update: date | None = None  # the day of the latest in-body update stamp
 
     def fallback(self, stamp: bool) -> tuple[_Anchor | None, str]:
         """The day (and its source) for a time with no day in its own sentence."""
@@ -187,6 +189,8 @@ class _Timeline:
         self.body = anchor
         if info.stamp:
             self.stamps = anchor
+        if info.update:
+            self.update = anchor.day
 
 
 def _date_anchors(at: Atoms, ref: date | None, info: SentenceInfo, line: _Timeline
@@ -194,7 +198,11 @@ def _date_anchors(at: Atoms, ref: date | None, info: SentenceInfo, line: _Timeli
     """Anchor, day source and weekday conflict of each date atom of a sentence (by atom id)."""
     # update stamps come after the publication: weekdays resolve forwards, "i dag" is the stamp's day
     forward = info.forward or info.stamp
-    days = {id(a): resolve_day(a, ref, forward) if a.month or not info.elsewhen else (None, False)
+    # "Oppdatert onsdag 17. januar: ... i drift siden onsdag klokken 06.45": that Wednesday, not the one before
+    # the publication; a weekday after an update stamp is counted back from the stamp's day
+    week_ref = line.update if not info.stamp and line.update and ref and line.update > ref else ref
+    days = {id(a): resolve_day(a, week_ref if a.weekday is not None and a.day is None else ref, forward)
+            if a.month or not info.elsewhen else (None, False)
             for a in at.dates if a.rel_days is None}
     if info.stamp:
         own = next((days[id(a)][0] for a in at.dates if id(a) in days and days[id(a)][0]), None)

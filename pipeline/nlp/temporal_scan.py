@@ -127,7 +127,7 @@ _POD_ALONE = re.compile(rf"""(?<!\w)(?:(?:tidlig|tidleg|tidligere|tidlegare|sent
     (?P<pod>{alt(_ALONE_POD)})(?!\w)""", I | X)
 _MIDNIGHT = re.compile(r"(?<!\w)(?:(?P<near>like|rett|litt|kort|straks)\s+)?"
                        r"(?P<rel>før|etter|over|ved|rundt|kring|omkring|fra|frå)\s+midnatt(?!\w)", I)
-_MIDDAY = re.compile(r"(?<!\w)(?:ved|rundt|kring|omkring|utpå|i)\s+middagstid(?:a|en)?(?!\w)", I)
+_MIDDAY = re.compile(r"(?<!\w)(?:ved|rundt|kring|omkring|utpå|i|til)\s+(?:middagstid(?:a|en)?|lunsjtid(?:a|en|er)?|lunsj)(?!\w)", I)
 _NIGHT_TIL = re.compile(r"(?:\bi\s+)?\bnatt(?:a|en)?\s+til\s+$", I)
 _POD_WORD = {**PARTS_OF_DAY, "morges": "morgen", "morgos": "morgen", "tidlig": "morgen", "tidleg": "morgen"}
 
