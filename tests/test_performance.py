@@ -200,23 +200,6 @@ def test_batched_writes_equal_row_by_row_writes(stored_pages, tmp_path):
 
 
 
-def test_writing_facts_imports_neither_pandas_nor_pyarrow(tmp_path):
-    """The batched insert is DuckDB's own (a list of structs): a run pays for no DataFrame import."""
-    script = textwrap.dedent(f"""
-        import sys
-        from datetime import date
-        from pipeline.records import Article, Facts
-        from pipeline.store import Store, connect
-        article = Article(id="a1", url=None, site_id=None, title="T", text="T", published=date(2024, 1, 2),
-                          updated=None, lang="nb", page_id=None)
-        with connect({str(tmp_path / "f.duckdb")!r}) as con:
-            Store(con).save_facts([(Facts(article, False, 0.0, "unknown", None, None), None, {{}})], "v1")
-            print(con.execute("SELECT count(*) FROM articles").fetchone()[0], "pandas" in sys.modules, "pyarrow" in sys.modules)
-    """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["1", "False", "False"]
-
 # -- streaming and skipping -------------------------------------------------------------------------
 
 def test_pages_stream_while_the_same_connection_writes(sample_run, tmp_path):
