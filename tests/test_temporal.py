@@ -589,3 +589,45 @@ def test_lunch_time_is_a_day_only_end():
     [end] = [t for t in find_times("Tjenesten falt ut i 09-tiden tirsdag. Den var i gang igjen ved lunsjtider.", TUE)
              if t.role == "end"]
     assert (end.value, end.precision) == (date(2023, 3, 14), "day")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Sentralbordet falt ut klokka sju. Etter i nær fire timar var linjene opne att.", dt(2022, 2, 15, 11, 0)),
+    ("Sentralbordet falt ut klokka sju. Etter nær fire timer var linjene åpne igjen.", dt(2022, 2, 15, 11, 0)),
+    ("Like før klokka 12 tirsdag meldte Sykehuspartner at Outlook igjen fungerer.", dt(2022, 2, 15, 12, 0)),
+    ("Systemet falt ut i 14-tida. Klokka 15.25 var begge systema tilgjengelege att.", dt(2022, 2, 15, 15, 25)),
+])
+def test_more_end_forms(text, expected):
+    [end] = [t for t in find_times(text, date(2022, 2, 15)) if t.role == "end"]
+    assert end.value == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Systemet har hatt problemer fra rundt 06 i dag tidlig.", [("start", dt(2022, 2, 15, 6, 0))]),
+    ("Systemet var nede fra 08 til 16.", [("start", dt(2022, 2, 15, 8, 0)), ("end", dt(2022, 2, 15, 16, 0))]),
+    ("Fra 10 til 20 prosent av pasientene ble rammet.", []),  # counted, not hours
+    ("Det gjelder fra 15 til 20 pasienter.", []),
+])
+def test_bare_two_digit_hours_with_a_range_word(text, expected):
+    assert [(t.role, t.value) for t in find_times(text, date(2022, 2, 15))] == expected
+
+
+def test_an_amount_after_another_event_is_no_end():
+    text = ("Helseplattformen var utilgjengelig fra klokken 23.20 tirsdag 30. april til 00.35 natt til onsdag. For Helse "
+            "Møre og Romsdal kom feilen bare tre dager etter at foretaket tok i bruk journalsystemet.")
+    ends = [t for t in find_times(text, date(2024, 5, 1)) if t.role == "end"]
+    assert [t.value for t in ends] == [dt(2024, 5, 1, 0, 35)]
+
+
+def test_relative_days_in_an_update_paragraph_count_from_the_stamp():
+    text = ("Publisert 12.02.2024\n\nOppdatert tirsdag kl. 08.15:\nForbindelsen kom tilbake i går kveld.\n\n"
+            "Klinikk Alta mistet forbindelsen utpå kvelden søndag. I går ble det satt gul beredskap.")
+    t = by_text(text, date(2024, 2, 12))
+    assert t["i går kveld"].value == date(2024, 2, 12)  # the stamp's Tuesday's yesterday
+    assert t["I går"].value == date(2024, 2, 11)  # the original text below: the publication's yesterday
+
+
+def test_a_power_cut_at_new_years_night():
+    text = "Strømmen i Sarpsborg-området gikk klokken 23.52 nyttårsaften. Klokken 00.31 kom nettstrømmen tilbake."
+    t = {m.role: m.value for m in find_times(text, date(2024, 1, 1)) if m.role in ("start", "end")}
+    assert t == {"start": dt(2023, 12, 31, 23, 52), "end": dt(2024, 1, 1, 0, 31)}

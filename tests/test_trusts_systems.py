@@ -168,6 +168,9 @@ def test_publisher_is_the_trust_when_only_the_hospital_is_mentioned(rules_nlp):
      "men mange får altså ikke tilgang til dem.", [(None, "OTHER")]),
     ("Fasttelefonane fall ut ved Haugesund sjukehus tysdag, og pasientar vart bedne om å ringje 113 ved behov.",
      [(None, "TELEPHONY")]),
+    ("Mange ved UNN fikk ikke logget seg på tirsdag. Journalsystemet var hele tiden i drift, men mange kom seg ikke inn "
+     "i det fordi påloggingen stoppet.", [(None, "OTHER")]),
+    ("Naudnettet fall ut for ambulansane på Sunnmøre i natt.", [("nodnett", "EMERGENCY")]),
 ])
 def test_systems_and_types(rules_nlp, body, expected):
     f = facts(rules_nlp, body)
@@ -191,6 +194,10 @@ def test_failing_component_is_recorded_not_counted_as_a_system(rules_nlp):
     "koronaviruset.",
     "Mistenkt dataangrep var falsk alarm\n\nPublisert 12.06.2024\n\nTirsdag varslet HelseCERT om unormal trafikk mot "
     "nettverket til Sykehuset Innlandet. Det var ikke snakk om noe angrep, og tjenestene var tilgjengelige som normalt.",
+
+    "Helse Vest aukar beredskapen etter trugsmål om dataåtak\n\nPublisert 04.06.2024\n\nSjukehusa har sett grøn "
+    "beredskap, men så langt fungerer alt som normalt. Sist gong liknande trugsmål kom, i januar 2023, var nettsidene "
+    "ustabile ei kort stund.",
 ])
 def test_hard_negatives_stay_negative(rules_nlp, text):
     [f] = annotate([to_article(text, None, None, None)], rules_nlp)
@@ -366,3 +373,16 @@ def test_maintenance_that_overran_is_an_outage_from_when_it_stopped_being_planne
     [f] = annotate([to_article(text, None, None, None)], rules_nlp)
     assert f.is_outage
     assert (f.start.isoformat(), f.end.isoformat()) == ("2025-02-09T04:00:00+01:00", "2025-02-09T07:40:00+01:00")
+
+
+def test_losing_the_network_and_the_phones_is_an_outage(rules_nlp):
+    text = ("Graver kuttet kabel – sykehus uten nett og telefon\n\nPublisert 09.06.2023\n\nEn gravemaskin rev over en "
+            "fiberkabel ti over halv tre fredag ettermiddag. – Vi mistet nettet i flere bygg, og de interne telefonene "
+            "ble stumme, sier klinikksjef Geir Nilsen ved Nordlandssykehuset.")
+    [f] = annotate([to_article(text, None, None, None)], rules_nlp)
+    assert f.is_outage and f.start.isoformat() == "2023-06-09T14:40:00+02:00"
+
+
+def test_a_very_slow_system_in_nynorsk_is_degraded(rules_nlp):
+    f = facts(rules_nlp, "I morgontimane tysdag byrja røntgensystemet å gå svært treigt ved Molde sjukehus.")
+    assert "DEGRADED" in f.signals

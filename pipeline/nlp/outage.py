@@ -78,10 +78,11 @@ def score_outage(doc: Doc) -> tuple[float, tuple[str, ...]]:
     has_it = {sentence_of(s).start for s in doc.ents if s.label_ in ("SYSTEM", "SYSTEM_TERM")}
     total: Counter = Counter()
     z = -2.2
+    published = doc.user_data.get("published")
     for i, sent in enumerate(sents):
         signals = by_sent.get(sent.start, [])
-        if not signals:
-            continue
+        if not signals or i > 0 and _background(sent, published):
+            continue  # (an earlier event: "Sist gong liknande trugsmål kom, i januar 2023, var nettsidene ustabile")
         weight = 2.0 if i == 0 else (1.4 if i < 4 else 1.0)
         future = bool(_FUTURE.search(span_text(sent)))
         for label in signals:
@@ -288,7 +289,8 @@ def _has_other_place(ent: Span) -> bool:
 
 _WORKED = re.compile(r"\b(fungerte|fungerer|virket|virka|verka|gikk|gjekk|går)\b[^.]{0,30}\b(som normalt|normalt|hele tiden|heile tida)\b"
                      r"|\b(ikke|ikkje)\s+(berørt|råka|ramma|rammet|påvirket|påverka)\b"
-                     r"|\b(fungerer|fungerar|virker|verkar)(?=\s*(?:,\s*men|\.|$))", re.I)  # "DIPS Arena fungerer, men ..."
+                     r"|\b(fungerer|fungerar|virker|verkar)(?=\s*(?:,\s*men|\.|$))"  # "DIPS Arena fungerer, men ..."
+                     r"|\b(hele|heile)\s+(tiden|tida)\s+i\s+drift\b|\bi\s+drift\s+(hele|heile)\s+(tiden|tida)\b", re.I)
 _FAILURE_SIGNALS = {"OUTAGE_START", "OUTAGE_ONGOING", "DEGRADED", "IMPACT"}
 _CHANNEL = re.compile(r"\b(ringe|ringje|ring|kontakte|kontakt|bruke|nytte|via)\s+$", re.I)
 _NO_CHANNEL = re.compile(r"\b(ikke|ikkje|ingen|verken|korkje)\b", re.I)

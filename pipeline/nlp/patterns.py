@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -72,7 +73,9 @@ def own_name(alias: str, name: str) -> bool:
         return False
     word = alias.lower().removesuffix(".no")
     parts = {re.sub(r"\s*\(.*?\)", "", p).strip().lower().removesuffix(".no") for p in name.split(" / ")}
-    return any(" " not in p and word in (p, p + "en", p + "et", p + "a") for p in parts)
+    # the nynorsk spelling counts too ("Naudnettet" of "Nødnett")
+    return any(" " not in p and any(word == form or len(form) >= 6 and SequenceMatcher(None, word, form).ratio() >= 0.8
+                                    for form in (p, p + "en", p + "et", p + "a")) for p in parts)
 
 
 def product_aliases(gaz: Gazetteer) -> dict[str, str]:

@@ -68,8 +68,9 @@ def find_times(text: str, published: date | None, lang: str = "nb") -> list[Time
     past = [bool(_PAST_TENSE.search(text, s, e)) and not _FUTURE_TENSE.search(text, s, e) for s, e in sents]
     # "Natt til søndag var systemet stengt for planlagt vedlikehald": a planned stop in the past tense is
     # this week's, and its day anchors what follows
+    updated = _update_paragraphs(text, sents, stamps)
     infos = [SentenceInfo(future_sentence(c) and not p, (isolated_sentence(c) and not (p and future_sentence(c)))
-                          or bool(f), i in stamps, w, i in stamps and stamps[i].kind == "update")
+                          or bool(f), i in stamps, w, i in stamps and stamps[i].kind == "update", i in updated)
              for i, (c, f, w, p) in enumerate(zip(cues, far, whole, past))]
     drafts = build_drafts(text, sents, atoms, ref, infos)
     of_stamp = assign_roles(text, sents, drafts, cues, stamps)
@@ -123,6 +124,19 @@ def _same_clause(text: str, pos: int, d: Draft) -> bool:
     return not _CLAUSE_BREAK.search(text, lo, hi)
 
 
+def _update_paragraphs(text: str, sents: list[tuple[int, int]], stamps: dict[int, Stamp]) -> set[int]:
+    """Sentences of the paragraph each update stamp opens (up to the next blank line or stamp)."""
+    out: set[int] = set()
+    for i in sorted(k for k, stamp in stamps.items() if stamp.kind == "update"):
+        for j in range(i + 1, len(sents)):
+            if j in stamps:
+                break
+            out.add(j)
+            if "\n\n" in text[sents[j][1]:sents[j + 1][0] if j + 1 < len(sents) else len(text)]:
+                break
+    return out
+
+
 def _publication_day(atoms: list[Atoms], stamps: dict[int, Stamp]) -> date | None:
     """The date of the first publication line or byline that gives a year."""
     for i in sorted(stamps):
@@ -145,6 +159,7 @@ def _offset(anchor: Draft, d: Draft) -> tuple[datetime | date | None, str]:
 
 
 # "ein drøy halvtime etter at han oppstod": counted from the start, wherever the text states it
+_AFTER_EVENT = re.compile(r"\s+at\s", re.I)
 _AFTER_ONSET = re.compile(r"\s+at\s+(?:\w+\s+){0,2}(?:oppstod|oppsto|starta|startet|begynte|byrja|kom)\b", re.I)
 
 
@@ -153,6 +168,9 @@ def _relative_values(drafts: list[Draft], text: str) -> None:
     anchor: Draft | None = None
     onset = next((d for d in drafts if d.role == "start" and d.kind in ("clock", "date") and d.value), None)
     for d in drafts:
+        if d.kind == "relative" and _AFTER_EVENT.match(text, d.end) and not _AFTER_ONSET.match(text, d.end):
+            d.role = "other"  # "tre dager etter at foretaket tok i bruk journalsystemet": after another event
+            continue
         base = onset if onset is not None and _AFTER_ONSET.match(text, d.end) else anchor
         if d.kind == "relative" and base is not None and d.minutes is not None:
             d.value, d.precision = _offset(base, d)

@@ -78,7 +78,7 @@ APPROX_AMOUNT = (
     "drøy", "drøye", "drøyt", "knapp", "knappe", "knapt", "snaut", "snau", "snaue", "vel", "godt og vel",
     "nesten", "nærmere", "nærmare", "opp mot", "oppimot", "opptil", "rundt", "ca.", "ca", "cirka",
     "om lag", "omlag", "omtrent", "i overkant av", "i underkant av", "over", "under", "mer enn",
-    "meir enn", "mindre enn", "bortimot", "godt over",
+    "meir enn", "mindre enn", "bortimot", "godt over", "nær", "i nær", "i nesten", "i knapt", "i drøyt",
 )
 
 # Duration units (regex, minutes per unit).
@@ -140,6 +140,8 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
     # the outage began / was noticed
     "start": (
         "oppsto", "oppstod", "startet", "starta", "begynte", "byrja", "oppdaget", "oppdaga", "oppdagde",
+        "rev over", "reiv over", "kuttet", "kutta", "ikke lenger logget", "ikkje lenger logga",
+        "ikke lenger tilgang", "ikkje lenger tilgang",
         "fikk problemer", "fekk problem", "fikk problem", "stoppet", "stoppa", "stanset", "stansa",
         "lå nede", "låg nede", "var nede", "gikk i stå", "gjekk i stå", "mistet", "mista",
         "uplanlagt", "uplanlagd", "uplanlagte", "meldte om", "melde om", "varslet om", "varsla om",
@@ -157,6 +159,8 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
     "end": (
         "løst", "løyst", "løyste", "løste", "rettet", "retta", "utbedret", "utbetra", "fikset", "fiksa",
         "reparert", "gjenopprettet", "gjenoppretta", "oppe igjen", "oppe att", "i gang igjen",
+        "igjen fungerer", "att fungerer", "igjen virker", "att verkar", "igjen fungerte", "att fungerte",
+        "tilgjengelig igjen", "tilgjengelige igjen", "tilgjengeleg att", "tilgjengelege att",
         "i gang att", "fungerte igjen", "fungerte att", "fungerte normalt", "virket igjen", "verka att",
         "verkar att", "kom tilbake", "kom opp igjen", "kom opp att", "er tilbake", "var tilbake",
         "normalisert", "friskmeldt", "friskmeldte", "avblåst", "avblåste", "på plass igjen",
@@ -226,9 +230,12 @@ _GAP_POS = r"\s+(?:(?!ikke\b|ikkje\b|ikkj\b|ingen\b)[\w-]+\s+){0,8}?"  # no nega
 SPLIT_CUES: tuple[tuple[str, str], ...] = (
     (rf"\b(?:gikk|gjekk|går|falt|fall|fell|faller|datt|detta){_GAP}(?:ned|ut)\b", "start"),
     (rf"\b(?:sluttet|slutta|slutter|sluttar){_GAP}å\s+(?:virke|verke|fungere|svare)\b", "start"),
+    (rf"\b(?:strømmen|straumen|lyset){_GAP0}(?:gikk|gjekk|forsvant|forsvann|blei\s+borte|ble\s+borte|vart\s+borte)\b",
+     "start"),  # "Strømmen i Sarpsborg-området gikk klokken 23.52"
     (rf"\b(?:ble|blei|vart){_GAP}(?:tomme|tom|tomt|svarte|svart|borte|blanke)\b", "start"),  # "vart skjermane ... tomme"
     (rf"\b(?:mistet|mista|miste|misset)\s+(?:[\w,-]+\s+){{0,8}}?(?:tilgangen|tilgang|forbindelsen|forbindelse|sambandet|samband|"
-     rf"kontakten)\b", "start"),  # "mistet blodbanken ved SUS tilgangen til"
+     rf"kontakten|nettet|datanettet|datanett|nettverket|internett|internettet|strømmen|straumen|telefonene|telefonane)\b",
+     "start"),  # "mistet blodbanken ved SUS tilgangen til", "mistet både datanett og interne telefoner"
     (rf"\b(?:klarte|klarer|greidde|greide|greier|maktet){_GAP0}(?:ikke|ikkje)\s+(?:lenger\s+)?å\b", "start"),
     (rf"\b(?:klarte|klarer|greidde|greide|greier|maktet)\s+(?:ikke|ikkje){_GAP0}å\b", "start"),  # "klarte ikke radiologene å"
     (r"\bingen\s+(?:kunne|fikk|fekk|kom)\b", "start"),  # "ingen kunne lese dem av"

@@ -163,7 +163,8 @@ class SentenceInfo:
     isolated: bool = False  # another event or the future: its dates anchor nothing after it
     stamp: bool = False  # a publication line or update stamp: dated by the stamp timeline
     elsewhen: bool = False  # placed in another year or month: weekdays and parts of day get no day
-    update: bool = False  # an in-body update stamp: the weekdays after it are counted back from its day
+    update: bool = False  # an in-body update stamp
+    in_update: bool = False  # in the paragraph an update stamp opens: weekdays and "i går" count from its day
 
 
 class _Timeline:
@@ -198,9 +199,9 @@ def _date_anchors(at: Atoms, ref: date | None, info: SentenceInfo, line: _Timeli
     """Anchor, day source and weekday conflict of each date atom of a sentence (by atom id)."""
     # update stamps come after the publication: weekdays resolve forwards, "i dag" is the stamp's day
     forward = info.forward or info.stamp
-    # "Oppdatert onsdag 17. januar: ... i drift siden onsdag klokken 06.45": that Wednesday, not the one before
-    # the publication; a weekday after an update stamp is counted back from the stamp's day
-    week_ref = line.update if not info.stamp and line.update and ref and line.update > ref else ref
+    # "Oppdatert onsdag 17. januar: ... i drift siden onsdag klokken 06.45", "Oppdatert tirsdag: ... kom tilbake
+    # i går kveld": in the paragraph of an update stamp, weekdays and relative days count from the stamp's day
+    week_ref = line.update if info.in_update and line.update and ref and line.update > ref else ref
     days = {id(a): resolve_day(a, week_ref if a.weekday is not None and a.day is None else ref, forward)
             if a.month or not info.elsewhen else (None, False)
             for a in at.dates if a.rel_days is None}
@@ -208,7 +209,7 @@ def _date_anchors(at: Atoms, ref: date | None, info: SentenceInfo, line: _Timeli
         own = next((days[id(a)][0] for a in at.dates if id(a) in days and days[id(a)][0]), None)
         local = own or (line.stamps.day if line.stamps else ref)
     else:
-        local = ref
+        local = week_ref
     days.update({id(a): resolve_day(a, local, forward) for a in at.dates if a.rel_days is not None})
     anchors: dict[int, _Anchor | None] = {}
     sources: dict[int, str] = {}

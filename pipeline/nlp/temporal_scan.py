@@ -233,6 +233,8 @@ _CLOCK = re.compile(rf"""(?<![\w.,:])
     (?![\w]|[.:]\d)""", I | X)
 _DAY_AFTER = re.compile(rf"\s+(?:{_WD}|{_POD}|i\s+dag|i\s+går|i\s+gær)(?!\w)", I)
 _TAIL = re.compile(r"\s*(?:-|–|—|til|og)\s*", I)
+_COUNTED = re.compile(r"\s*(?:%|prosent|pasient|kr\b|kroner|mill|år\b|dag|døgn|tim|minutt|stk|person|ansatt|seng|sykehus|"
+                      r"sjukehus|avdeling|grader)", I)
 _FRAC = {"halv": -30, "kvart over": 15, "kvart på": -15, "fem over": 5, "ti over": 10, "fem på": -5,
          "ti på": -10, "fem på halv": -35, "ti på halv": -40, "fem over halv": -25, "ti over halv": -20}
 
@@ -254,7 +256,11 @@ def _clock(m: re.Match, second: bool) -> ClockAtom | None:
             return None
         hour, minute, word = int(m["hhmm"][:2]), int(m["hhmm"][2:]), False
     elif m["h"]:
-        if not (marked or m["m"] or second):
+        # a bare two-digit hour is a time when a range or approximation word stands before it and a
+        # day after it ("fra rundt 06 i dag tidlig")
+        bare = len(m["h"]) == 2 and _words_in(pre, CLOCK_APPROX + CLOCK_FROM + CLOCK_SINCE) \
+            and _DAY_AFTER.match(m.string, m.end())
+        if not (marked or m["m"] or second or bare):
             return None
         hour, minute, word = int(m["h"]), int(m["m"] or 0), False
     else:
@@ -283,7 +289,10 @@ def _scan_clocks(text: str, s: int, e: int, claims: Claims) -> list[ClockAtom]:
         joiner = tail.group().strip().lower() if tail else ""
         if second and joiner == "og" and "mellom" not in m["pre"].lower():
             second = None
-        if first is None and second and m["h"] and not m["m"] and (m2["kl"] or m2["m"]) \
+        # "fra 08 til 16": two bare two-digit hours make an interval, unless something is counted
+        hours = bool(m2) and len(m["h"] or "") == len(m2["h"] or "") == 2 and not m2["m"] \
+            and not _COUNTED.match(text, m2.end())
+        if first is None and second and m["h"] and not m["m"] and (m2["kl"] or m2["m"] or hours) \
                 and re.search(r"\b(?:mellom|fra|frå)\b", m["pre"], I):
             first = ClockAtom(m.start(), m.end(), int(m["h"]), 0, False, "from", True, False)
         if first is None:
