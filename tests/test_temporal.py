@@ -631,3 +631,23 @@ def test_a_power_cut_at_new_years_night():
     text = "Strømmen i Sarpsborg-området gikk klokken 23.52 nyttårsaften. Klokken 00.31 kom nettstrømmen tilbake."
     t = {m.role: m.value for m in find_times(text, date(2024, 1, 1)) if m.role in ("start", "end")}
     assert t == {"start": dt(2023, 12, 31, 23, 52), "end": dt(2024, 1, 1, 0, 31)}
+
+
+def test_a_live_stamp_reporting_the_problem_is_the_start_when_nothing_else_is():
+    text = ("Driftsmelding: Problem med pålogging\nPublisert 06.02.2024\nKl. 08.40: Feilen er retta, og alle kan logge seg "
+            "på att.\nKl. 07.55: Vi har problem med pålogging på PC-ane ved Lærdal sjukehus.")
+    t = {m.role: m.value for m in find_times(text, None, "nn") if m.role in ("start", "end")}
+    assert t == {"start": dt(2024, 2, 6, 7, 55), "end": dt(2024, 2, 6, 8, 40)}
+
+
+def test_just_past_midnight_after_a_named_night_is_the_start_of_that_day():
+    text = ("Bileta kunne ikkje opnast natt til onsdag og tidleg onsdag morgon. Feilen oppstod truleg like over midnatt, "
+            "men vart ikkje oppdaga før klokka 06.15.")
+    start, _, _, _ = incident_window(find_times(text, date(2023, 9, 13), "nn"))
+    assert start == dt(2023, 9, 13, 0, 0)
+
+
+def test_stopped_showing_is_a_start():
+    [start] = [t for t in find_times("Like etter klokken åtte torsdag morgen sluttet Sectra å vise nye bilder.",
+                                     date(2025, 1, 9)) if t.role == "start"]
+    assert start.value == dt(2025, 1, 9, 8, 0)

@@ -86,6 +86,18 @@ def test_negations(rules_nlp, body, expected):
 
 
 @pytest.mark.parametrize("body, expected", [
+    ("Medisinkurva fall ut ved Haugesund sjukehus laurdag. Haukeland sende to fagfolk frå si eiga Meona-gruppe for å "
+     "hjelpe kollegaene.",
+     {"helse-fonna"}),  # a trust that helps
+    ("Røntgenbildene forsvant fra skjermene ved UNN torsdag. Finnmarkssykehuset bruker den samme Sectra-løsningen, men "
+     "merket ingenting til feilen.", {"unn"}),
+    ("Datanettet falt ut ved Ofoten DPS i Narvik fredag.", {"unn"}),  # a DPS makes the town a hospital's
+])
+def test_helpers_bystanders_and_clinics(rules_nlp, body, expected):
+    assert trusts(rules_nlp, body) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
     ("Telefonsentralen ved OUS falt ut mandag. Mens feilen varte, ble anrop sendt videre til sentralbordet på "
      "Akershus universitetssykehus.", {"ous"}),
     ("Straumen gjekk ved Lærdal sjukehus tysdag, og mens feilen varte vart pasientane køyrde til Førde.",
@@ -386,3 +398,20 @@ def test_losing_the_network_and_the_phones_is_an_outage(rules_nlp):
 def test_a_very_slow_system_in_nynorsk_is_degraded(rules_nlp):
     f = facts(rules_nlp, "I morgontimane tysdag byrja røntgensystemet å gå svært treigt ved Molde sjukehus.")
     assert "DEGRADED" in f.signals
+
+
+@pytest.mark.parametrize("body, signal", [
+    ("Helsenorge.no har hatt reduserte tenester sidan i formiddag.", "DEGRADED"),
+    ("Legemiddelautomatene ved Ahus Kongsvinger ikke lot seg åpne natt til tirsdag.", "OUTAGE_START"),
+    ("Tusenvis av ansatte ikke får åpnet dokumenter på fellesområdene ved Drammen sykehus.", "OUTAGE_START"),
+])
+def test_more_failure_phrases(rules_nlp, body, signal):
+    assert signal in facts(rules_nlp, body).signals
+
+
+def test_a_title_split_by_its_colon_is_one_title(rules_nlp):
+    """"Driftsmelding: Treghet i DIPS Arena fra kl. 07.40": the part after the colon is the title too."""
+    text = ("Driftsmelding: Treghet i DIPS Arena fra kl. 07.40\n\nPublisert 08.10.2024\n\nAnsatte ved sykehuset opplever at "
+            "journalsystemet henger, og at det tar lang tid å åpne dokumenter. Helse Nord IKT feilsøker.")
+    [f] = annotate([to_article(text, None, None, "https://www.unn.no/nyheter/driftsmelding-treghet-i-dips-arena/")], rules_nlp)
+    assert f.is_outage and f.start.isoformat() == "2024-10-08T07:40:00+02:00" and [t.id for t in f.trusts] == ["unn"]

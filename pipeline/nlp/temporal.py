@@ -40,7 +40,7 @@ from .temporal_resolve import (
     CONTEXT_MAX_DAYS, OSLO, Draft, SentenceInfo, add_minutes, build_drafts, day_of, resolve_day,
 )
 from .temporal_roles import (
-    Stamp, announces_fix, assign_roles, find_cues, find_stamps, future_sentence, isolated_sentence,
+    Stamp, announces_failure, announces_fix, assign_roles, find_cues, find_stamps, future_sentence, isolated_sentence,
 )
 from .temporal_scan import Atoms, scan_sentence, split_sentences
 
@@ -81,6 +81,7 @@ def find_times(text: str, published: date | None, lang: str = "nb") -> list[Time
     _relative_values(drafts, text)
     _roll_over_midnight(drafts)
     _promote_fix_stamp(drafts, of_stamp)
+    _promote_onset_stamp(drafts, of_stamp)
     _join_part_of_day(drafts)
     return [_freeze(d, text, sents[d.sent]) for d in drafts]
 
@@ -211,6 +212,18 @@ def _promote_fix_stamp(drafts: list[Draft], of_stamp: dict[int, Stamp]) -> None:
     if fixes:
         first = min(fixes, key=lambda d: _key(d.value))  # type: ignore[arg-type]
         first.role, first.confidence = "end", 0.6
+
+
+def _promote_onset_stamp(drafts: list[Draft], of_stamp: dict[int, Stamp]) -> None:
+    """With no start at all, the earliest update stamp reporting the problem is the start (a live
+    notice whose first entry is "Kl. 07.55: Vi har problem med ...")."""
+    if any(d.role == "start" and d.value is not None for d in drafts):
+        return
+    onsets = [d for d in drafts if d.role == "update" and isinstance(d.value, datetime) and id(d) in of_stamp
+              and announces_failure(of_stamp[id(d)])]
+    if onsets:
+        first = min(onsets, key=lambda d: _key(d.value))  # type: ignore[arg-type]
+        first.role, first.confidence = "start", 0.6
 
 
 def _join_part_of_day(drafts: list[Draft]) -> None:

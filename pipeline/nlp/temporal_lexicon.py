@@ -140,7 +140,8 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
     # the outage began / was noticed
     "start": (
         "oppsto", "oppstod", "startet", "starta", "begynte", "byrja", "oppdaget", "oppdaga", "oppdagde",
-        "rev over", "reiv over", "kuttet", "kutta", "ikke lenger logget", "ikkje lenger logga",
+        "rev over", "reiv over", "kuttet", "kutta", "ikke lenger logget", "ikkje lenger logga", "merket at",
+        "merka at", "merkte at",
         "ikke lenger tilgang", "ikkje lenger tilgang",
         "fikk problemer", "fekk problem", "fikk problem", "stoppet", "stoppa", "stanset", "stansa",
         "lå nede", "låg nede", "var nede", "gikk i stå", "gjekk i stå", "mistet", "mista",
@@ -229,7 +230,8 @@ _GAP0 = r"\s+(?:[\w-]+\s+){0,4}?"
 _GAP_POS = r"\s+(?:(?!ikke\b|ikkje\b|ikkj\b|ingen\b)[\w-]+\s+){0,8}?"  # no negation in the gap: "kunne ikke ... igjen"
 SPLIT_CUES: tuple[tuple[str, str], ...] = (
     (rf"\b(?:gikk|gjekk|går|falt|fall|fell|faller|datt|detta){_GAP}(?:ned|ut)\b", "start"),
-    (rf"\b(?:sluttet|slutta|slutter|sluttar){_GAP}å\s+(?:virke|verke|fungere|svare)\b", "start"),
+    (rf"\b(?:sluttet|slutta|slutter|sluttar){_GAP}å\s+(?:virke|verke|fungere|svare|vise|sende|lagre|laste)\b",
+     "start"),  # "sluttet Sectra å vise nye bilder"
     (rf"\b(?:strømmen|straumen|lyset){_GAP0}(?:gikk|gjekk|forsvant|forsvann|blei\s+borte|ble\s+borte|vart\s+borte)\b",
      "start"),  # "Strømmen i Sarpsborg-området gikk klokken 23.52"
     (rf"\b(?:ble|blei|vart){_GAP}(?:tomme|tom|tomt|svarte|svart|borte|blanke)\b", "start"),  # "vart skjermane ... tomme"

@@ -183,6 +183,11 @@ class _Timeline:
             return _Anchor(last.day, None, ""), "context"
         return (_Anchor(self.ref, None, ""), "publication") if self.ref else (None, "")
 
+    def early(self, stamp: bool) -> bool:
+        """Whether the day times fall back on was named by its night or morning ("natt til onsdag")."""
+        last = self.stamps if stamp else self.body
+        return last is not None and (last.night == "til" or last.pod in ("natt", "morgen"))
+
     def note(self, anchor: _Anchor, info: SentenceInfo) -> None:
         """Remember a day stated in the text, unless it is about another or a future event."""
         if info.isolated or (self.ref and abs((anchor.day - self.ref).days) > CONTEXT_MAX_DAYS):
@@ -225,7 +230,9 @@ def _date_anchors(at: Atoms, ref: date | None, info: SentenceInfo, line: _Timeli
             else:
                 fallback, sources[id(a)] = line.fallback(info.stamp)
                 day = fallback.day if fallback else None
-                if sources[id(a)] == "publication":  # "rett etter midnatt" in the day's news: last night
+                # "rett etter midnatt" in the day's news is last night; after "natt til onsdag" or "onsdag
+                # morgon" it is the start of Wednesday
+                if sources[id(a)] == "publication" or line.early(info.stamp):
                     shift = 0
         if day is not None and shift:
             day += timedelta(days=shift)

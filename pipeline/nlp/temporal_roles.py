@@ -221,3 +221,9 @@ def announces_fix(stamp: Stamp) -> bool:
     found = find_cues(stamp.content, 0, len(stamp.content))
     cats = [c.cat for c in found]
     return "end" in cats and "ongoing" not in cats and not (set(cats) & OVERRIDES)
+
+
+def announces_failure(stamp: Stamp) -> bool:
+    """Whether an update stamp's text reports the problem itself ("Kl. 07.55: Vi har problem med pålogging")."""
+    cats = {c.cat for c in find_cues(stamp.content, 0, len(stamp.content))}
+    return "start" in cats and not cats & {"end", "ongoing"} and not (cats & OVERRIDES)

@@ -186,7 +186,7 @@ def _scan_dates(text: str, s: int, e: int, claims: Claims) -> list[DateAtom]:
         # "like etter/før midnatt", "rundt midnatt": about 00:00 of the next day, as "like etter klokka 10"
         # is about 10:00; a bare "før midnatt" is that evening and "etter/over midnatt" the next night
         rel = m["rel"].lower()
-        point = bool(m["near"]) and rel in ("før", "etter") or rel in ("ved", "rundt", "kring", "omkring", "fra", "frå")
+        point = bool(m["near"]) and rel in ("før", "etter", "over") or rel in ("ved", "rundt", "kring", "omkring", "fra", "frå")
         before = rel == "før" and not point
         add(DateAtom(m.start(), m.end(), pod="kveld" if before else "natt", shift=0 if before else 1, midnight=point))
     for m in _MIDDAY.finditer(text, s, e):  # "ved middagstid": some time in the middle of the day
