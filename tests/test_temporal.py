@@ -651,3 +651,38 @@ def test_stopped_showing_is_a_start():
     [start] = [t for t in find_times("Like etter klokken åtte torsdag morgen sluttet Sectra å vise nye bilder.",
                                      date(2025, 1, 9)) if t.role == "start"]
     assert start.value == dt(2025, 1, 9, 8, 0)
+
+
+def test_power_gone_and_back_split_by_their_subject():
+    t = {m.role: m.value for m in find_times("Da dagvakten kom torsdag morgen, var strømmen borte i to bygg. Teknisk "
+                                             "personell hadde strømmen tilbake klokken 08.40.", date(2022, 1, 20))
+         if m.role in ("start", "end")}
+    assert t == {"start": date(2022, 1, 20), "end": dt(2022, 1, 20, 8, 40)}
+
+
+def test_an_offset_is_never_the_start():
+    text = ("Strømmen gikk klokken 06.40 og var tilbake klokken 08.40. En av heisene stoppet under bruddet og ble stående "
+            "i nesten to timer etterpå.")
+    assert incident_window(find_times(text, date(2022, 1, 20)))[0] == dt(2022, 1, 20, 6, 40)
+
+
+def test_a_length_so_far_counts_back_from_the_publication_time():
+    text = ("E-posten har vore nede i tre timar\nPublisert 08.02.2023 kl. 11.00\nDå denne saka vart publisert, hadde "
+            "e-postsystemet vore nede i tre timar.")
+    start, start_p, end, _ = incident_window(find_times(text, None, "nn"))
+    assert (start, start_p, end) == (dt(2023, 2, 8, 8, 0), "approximate", None)
+
+
+@pytest.mark.parametrize("text, published, expected", [
+    ("Onsdag for ei veke sidan stoppa laboratoriesystemet.", date(2022, 5, 18), date(2022, 5, 11)),
+    ("Tirsdag for en uke siden falt systemet ut.", date(2022, 5, 20), date(2022, 5, 10)),
+])
+def test_a_weekday_a_week_ago(text, published, expected):
+    [start] = [t for t in find_times(text, published) if t.role == "start"]
+    assert start.value == expected
+
+
+def test_a_length_so_far_with_another_perfect_verb():
+    text = ("Har ikke kunnet se røntgenbilder på tre timer\nPublisert 12.09.2024 kl. 13.00\nRadiologene har i tre timer "
+            "ikke fått opp et eneste bilde.")
+    assert incident_window(find_times(text, None))[0] == dt(2024, 9, 12, 10, 0)

@@ -183,6 +183,8 @@ def test_publisher_is_the_trust_when_only_the_hospital_is_mentioned(rules_nlp):
     ("Mange ved UNN fikk ikke logget seg på tirsdag. Journalsystemet var hele tiden i drift, men mange kom seg ikke inn "
      "i det fordi påloggingen stoppet.", [(None, "OTHER")]),
     ("Naudnettet fall ut for ambulansane på Sunnmøre i natt.", [("nodnett", "EMERGENCY")]),
+    ("Påloggingen ved St. Olavs hospital sluttet å virke natt til lørdag. De som var pålogget, kunne bruke "
+     "Helseplattformen som normalt.", [(None, "OTHER")]),
 ])
 def test_systems_and_types(rules_nlp, body, expected):
     f = facts(rules_nlp, body)
@@ -210,6 +212,8 @@ def test_failing_component_is_recorded_not_counted_as_a_system(rules_nlp):
     "Helse Vest aukar beredskapen etter trugsmål om dataåtak\n\nPublisert 04.06.2024\n\nSjukehusa har sett grøn "
     "beredskap, men så langt fungerer alt som normalt. Sist gong liknande trugsmål kom, i januar 2023, var nettsidene "
     "ustabile ei kort stund.",
+    "Heisen stoppa under straumtest\n\nPublisert 15.04.2021\n\nEin pasient sat fast i ein heis på Nordfjord sjukehus "
+    "i ti minutt onsdag, medan sjukehuset testa naudstraumen. Straumforsyninga vart aldri broten.",
 ])
 def test_hard_negatives_stay_negative(rules_nlp, text):
     [f] = annotate([to_article(text, None, None, None)], rules_nlp)
@@ -415,3 +419,13 @@ def test_a_title_split_by_its_colon_is_one_title(rules_nlp):
             "journalsystemet henger, og at det tar lang tid å åpne dokumenter. Helse Nord IKT feilsøker.")
     [f] = annotate([to_article(text, None, None, "https://www.unn.no/nyheter/driftsmelding-treghet-i-dips-arena/")], rules_nlp)
     assert f.is_outage and f.start.isoformat() == "2024-10-08T07:40:00+02:00" and [t.id for t in f.trusts] == ["unn"]
+
+
+def test_a_split_verb_with_a_long_subject_closed_by_its_infinitive(rules_nlp):
+    f = facts(rules_nlp, "Rett over midnatt natt til lørdag sluttet påloggingen på PC-ene ved St. Olavs hospital å virke.")
+    assert "OUTAGE_START" in f.signals
+
+
+def test_an_abbreviation_inside_a_split_verb(rules_nlp):
+    f = facts(rules_nlp, "Natt til lørdag sluttet påloggingen ved St. Olavs hospital å virke.")
+    assert "OUTAGE_START" in f.signals and [t.id for t in f.trusts] == ["st-olavs"]

@@ -115,7 +115,8 @@ class VocabSignals:
                 m = rx.match(text, lead.start())
                 if m is None or (not negative and _NEGATION_WORD.search(m.group())):
                     continue  # no cue, or "falt ikke ut": the split gap holds a negation
-                if len(m.group().split()) > 7 or " for å " in m.group():
+                words = len(m.group().split())
+                if words > (11 if _INFINITIVE_TAIL.search(m.group()) else 7) or " for å " in m.group():
                     continue  # "går nå gjennom alle brevene for å finne ut": too far apart to be one verb
                 span = doc.char_span(m.start(), m.end(), label=label, alignment_mode="expand")
                 if span is not None and not taken.intersection(range(span.start, span.end)):
@@ -135,6 +136,8 @@ def _lead_words(pattern: str) -> tuple[str, ...]:
     return tuple(w for w in (m.group(1) or m.group(2)).lower().split("|"))
 
 
+# "sluttet påloggingen på PC-ene ved St. Olavs hospital å virke": the infinitive closes the verb, a longer subject is fine
+_INFINITIVE_TAIL = re.compile(r"\så\s+\w+$")
 _NEGATION_WORD = re.compile(r"\b(?:ikke|ikkje|ingen|aldri|verken|korkje)\b", re.I)
 _FAILURE = {"OUTAGE_START", "DEGRADED"}
 

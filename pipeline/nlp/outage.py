@@ -298,7 +298,8 @@ def _has_other_place(ent: Span) -> bool:
 _WORKED = re.compile(r"\b(fungerte|fungerer|virket|virka|verka|gikk|gjekk|går)\b[^.]{0,30}\b(som normalt|normalt|hele tiden|heile tida)\b"
                      r"|\b(ikke|ikkje)\s+(berørt|råka|ramma|rammet|påvirket|påverka)\b"
                      r"|\b(fungerer|fungerar|virker|verkar)(?=\s*(?:,\s*men|\.|$))"  # "DIPS Arena fungerer, men ..."
-                     r"|\b(hele|heile)\s+(tiden|tida)\s+i\s+drift\b|\bi\s+drift\s+(hele|heile)\s+(tiden|tida)\b", re.I)
+                     r"|\b(hele|heile)\s+(tiden|tida)\s+i\s+drift\b|\bi\s+drift\s+(hele|heile)\s+(tiden|tida)\b"
+                     r"|\b(bruke|brukte|nytte|nytta)\b[^.]{0,40}\bsom (normalt|vanlig|vanleg)\b", re.I)
 _FAILURE_SIGNALS = {"OUTAGE_START", "OUTAGE_ONGOING", "DEGRADED", "IMPACT"}
 _CHANNEL = re.compile(r"\b(ringe|ringje|ring|kontakte|kontakt|bruke|nytte|via)\s+$", re.I)
 _NO_CHANNEL = re.compile(r"\b(ikke|ikkje|ingen|verken|korkje)\b", re.I)

@@ -82,6 +82,7 @@ def find_times(text: str, published: date | None, lang: str = "nb") -> list[Time
     _roll_over_midnight(drafts)
     _promote_fix_stamp(drafts, of_stamp)
     _promote_onset_stamp(drafts, of_stamp)
+    _elapsed_start(drafts, text, sents)
     _join_part_of_day(drafts)
     return [_freeze(d, text, sents[d.sent]) for d in drafts]
 
@@ -169,6 +170,8 @@ def _relative_values(drafts: list[Draft], text: str) -> None:
     anchor: Draft | None = None
     onset = next((d for d in drafts if d.role == "start" and d.kind in ("clock", "date") and d.value), None)
     for d in drafts:
+        if d.kind == "relative" and d.role == "start":
+            d.role = "other"  # "ble stående i nesten to timer etterpå": an offset is an end or something else
         if d.kind == "relative" and _AFTER_EVENT.match(text, d.end) and not _AFTER_ONSET.match(text, d.end):
             d.role = "other"  # "tre dager etter at foretaket tok i bruk journalsystemet": after another event
             continue
@@ -224,6 +227,26 @@ def _promote_onset_stamp(drafts: list[Draft], of_stamp: dict[int, Stamp]) -> Non
     if onsets:
         first = min(onsets, key=lambda d: _key(d.value))  # type: ignore[arg-type]
         first.role, first.confidence = "start", 0.6
+
+
+# "hadde e-postsystemet vore nede i tre timar": a length so far, counted back from the publication time
+_SO_FAR = re.compile(r"\b(har|hadde)\s+([\w-]+\s+){0,4}?(vært|vore|ligget|lege|stått|fått|kunnet|kunna|klart|greid)\b",
+                     re.I)
+
+
+def _elapsed_start(drafts: list[Draft], text: str, sents: list[tuple[int, int]]) -> None:
+    """A duration told in the perfect tense is how long the outage had lasted when the article was
+    published: with a publication time and no timed start, the start is that time minus the length.
+    Such a length is never the outage's whole length (no end is implied from it)."""
+    so_far = [d for d in drafts if d.kind == "duration" and d.minutes and _SO_FAR.search(text, *sents[d.sent])]
+    for d in so_far:
+        d.role = "other"
+    if not so_far or any(d.role == "start" and isinstance(d.value, datetime) for d in drafts):
+        return
+    stamp = next((d for d in drafts if d.role == "publication" and isinstance(d.value, datetime)), None)
+    if stamp is not None:
+        first = so_far[0]
+        first.value, first.role, first.precision = add_minutes(stamp.value, -first.minutes), "start", "approximate"
 
 
 def _join_part_of_day(drafts: list[Draft]) -> None:

@@ -225,7 +225,7 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
     "neutral": ("skal ha", "skal visstnok", "vil ha", "ikke planlagt", "ikkje planlagd"),
 }
 # Particle verbs split by the subject after a fronted time ("Torsdag kveld gikk systemet ned").
-_GAP = r"\s+(?:[\w,-]+\s+){1,8}?"
+_GAP = r"\s+(?:(?:[\w,-]+|\w{1,3}\.)\s+){1,8}?"  # (an abbreviation such as "St." may stand in it)
 _GAP0 = r"\s+(?:[\w-]+\s+){0,4}?"
 _GAP_POS = r"\s+(?:(?!ikke\b|ikkje\b|ikkj\b|ingen\b)[\w-]+\s+){0,8}?"  # no negation in the gap: "kunne ikke ... igjen"
 SPLIT_CUES: tuple[tuple[str, str], ...] = (
@@ -243,6 +243,8 @@ SPLIT_CUES: tuple[tuple[str, str], ...] = (
     (r"\bingen\s+(?:kunne|fikk|fekk|kom)\b", "start"),  # "ingen kunne lese dem av"
     (rf"\b(?:kunne|fikk|fekk)\s+(?:[\w,-]+\s+){{1,4}}?(?:ikke|ikkje)\b", "start"),  # "kunne torsdag ettermiddag ikkje sjå"
     (rf"\b(?:kom|kjem|var|er|ble|vart|blei){_GAP}(?:opp\s+(?:igjen|att)|tilbake)\b", "end"),
+    (rf"\b(?:hadde|fikk|fekk){_GAP}tilbake\b", "end"),  # "Teknisk personell hadde strømmen tilbake klokken 08.40"
+    (rf"\b(?:var|ble|blei|vart){_GAP0}(?:strømmen|straumen|nettet|telefonane|telefonene)\s+borte\b", "start"),
     (rf"\b(?:fungerte|fungerer|virket|verka|verkar){_GAP}(?:igjen|att|som\s+normalt)\b", "end"),
     (rf"\b(?:gikk|gjekk|går){_GAP0}(?:igjen|att)\s+som\s+(?:normalt|vanlig|vanleg)\b", "end"),  # "gikk journalen igjen som normalt"
     (rf"\b(?:startet|starta){_GAP0}på\s+nytt\b", "end"),

@@ -78,7 +78,10 @@ def year_for(day: int, month: int, ref: date, forward: bool) -> date | None:
 
 
 def weekday_date(weekday: int, ref: date, mode: str, forward: bool) -> date:
-    """The weekday on or before `ref` (after it for 'neste' or in future-tense sentences)."""
+    """The weekday on or before `ref` (after it for 'neste' or in future-tense sentences; a week
+    before for "onsdag for ei veke sidan")."""
+    if mode == "week-ago":
+        return weekday_date(weekday, ref - timedelta(days=7), "", False)
     if mode == "next" or forward:
         ahead = (weekday - ref.weekday()) % 7
         return ref + timedelta(days=ahead or (7 if mode == "next" else 0))

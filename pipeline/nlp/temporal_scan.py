@@ -111,7 +111,8 @@ _WEEKDAY = re.compile(rf"""(?<!\w)
     (?:(?P<mod>{alt(WEEKDAY_NEXT + WEEKDAY_LAST)})\s+)?
     (?:(?:tidlig|tidleg|sent|seint|utpå)\s+)?
     (?P<wd>{_WD})(?:s(?P<podc>{_POD})|ens|en|s)?
-    (?:\s+(?P<pod>{_POD}))?(?!\w)""", I | X)
+    (?:\s+(?P<pod>{_POD}))?
+    (?:\s+(?P<ago>for\s+(?:ei|en|ein|eit|ett)\s+(?:veke|uke)\s+sid[ae]n))?(?!\w)""", I | X)
 _REL_DAY = re.compile(r"""(?<!\w)(?:(?:tidligere|tidlegare|tidlig|tidleg)\s+)?
     i\s*(?P<rel>forgårs|forgår|går|gær|dag|overmorgen|overmorgon|morgen|morgon)
     (?:\s*(?P<pod>kveld|morges|morgos|ettermiddag|formiddag|føremiddag|natt|tidlig|tidleg))?(?!\w)""", I | X)
@@ -178,7 +179,7 @@ def _scan_dates(text: str, s: int, e: int, claims: Claims) -> list[DateAtom]:
         add(DateAtom(m.start(), m.end(), rel_days=0, pod=pod, night="til" if pod == "natt" else ""))
     for m in _WEEKDAY.finditer(text, s, e):
         mod = (m["mod"] or "").lower()
-        mode = "next" if mod in WEEKDAY_NEXT else "last" if mod in WEEKDAY_LAST else ""
+        mode = "next" if mod in WEEKDAY_NEXT else "last" if mod in WEEKDAY_LAST else "week-ago" if m["ago"] else ""
         pod = PARTS_OF_DAY.get((m["podc"] or m["pod"] or "").lower())
         add(DateAtom(m.start(), m.end(), weekday=WEEKDAYS[m["wd"].lower()], wd_mode=mode, pod=pod,
                      night="etter" if pod == "natt" else ""))
