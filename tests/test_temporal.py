@@ -686,3 +686,10 @@ def test_a_length_so_far_with_another_perfect_verb():
     text = ("Har ikke kunnet se røntgenbilder på tre timer\nPublisert 12.09.2024 kl. 13.00\nRadiologene har i tre timer "
             "ikke fått opp et eneste bilde.")
     assert incident_window(find_times(text, None))[0] == dt(2024, 9, 12, 10, 0)
+
+
+def test_a_day_patients_wait_to_does_not_date_what_follows():
+    text = ("DIPS var nede fredag ettermiddag. Ahus sendte hjem pasienter som kunne vente til mandag. Rundt klokken 18.20 "
+            "fungerte journalsystemet igjen.")
+    ends = [t for t in find_times(text, date(2019, 1, 18)) if t.role == "end"]
+    assert [t.value for t in ends] == [dt(2019, 1, 18, 18, 20)]

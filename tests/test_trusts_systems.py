@@ -113,6 +113,8 @@ def test_hospitals_receiving_diverted_calls_or_patients_are_not_hit(rules_nlp, b
     ("Lærdal sjukehus mista straumen måndag. Haukeland mista straumen i fleire timar i romjula for nokre år sidan.",
      {"helse-forde"}),
     ("Røntgensystemet falt ut ved UNN tirsdag. I 2019 falt systemet ut ved Nordlandssykehuset.", {"unn"}),
+    ("Journalsystemet DIPS falt ut ved Ahus fredag. Helse Sør-Øst har de siste årene brukt store summer på "
+     "IT-infrastrukturen.", {"ahus"}),
 ])
 def test_trusts_of_an_earlier_event_are_not_hit(rules_nlp, body, expected):
     assert trusts(rules_nlp, body) == expected
@@ -214,6 +216,9 @@ def test_failing_component_is_recorded_not_counted_as_a_system(rules_nlp):
     "ustabile ei kort stund.",
     "Heisen stoppa under straumtest\n\nPublisert 15.04.2021\n\nEin pasient sat fast i ein heis på Nordfjord sjukehus "
     "i ti minutt onsdag, medan sjukehuset testa naudstraumen. Straumforsyninga vart aldri broten.",
+    "Sjukehusa i vest stoppar tusenvis av angrepsforsøk kvar veke\n\nPublisert 14.02.2023\n\nKvar veke prøver ukjende "
+    "aktørar å ta seg inn i datasystema til sjukehusa på Vestlandet. Ingen av forsøka har ført til at system har vore "
+    "ute av drift.",
 ])
 def test_hard_negatives_stay_negative(rules_nlp, text):
     [f] = annotate([to_article(text, None, None, None)], rules_nlp)

@@ -265,7 +265,8 @@ def _expand(ent: Span, gaz: Gazetteer) -> list[str]:
 # Another, earlier event: a comparison or the history of the system ("et lignende brudd i fjor",
 # "for nokre år sidan", "ikke første gang").
 _EARLIER = re.compile(r"\b(i fjor|i fjor\w*|i fjar|år siden|år sidan|tidligere i år|tidlegare i år|forrige gang|førre gong|"
-                      r"lignende|liknande|tilsvarende|tilsvarande|ikke første gang|ikkje første gong)\b", re.I)
+                      r"lignende|liknande|tilsvarende|tilsvarande|ikke første gang|ikkje første gong|de siste årene|"
+                      r"dei siste åra|de siste åra)\b", re.I)
 
 
 def _background(sent: Span, published: date | None) -> bool:

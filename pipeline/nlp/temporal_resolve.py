@@ -296,7 +296,7 @@ def build_drafts(text: str, sents: list[tuple[int, int]], atoms: list[Atoms], re
                                     "part-of-day" if a.pod and a.pod != "dag" else "day", pod=a.pod,
                                     source=sources[id(a)],
                                     conflict=conflicts[id(a)], direction=_date_direction(text, a.start)))
-            if anchor is not None and sources[id(a)] == "explicit":
+            if anchor is not None and sources[id(a)] == "explicit" and not _postponed_to(text, a.start):
                 line.note(anchor, info)
         for m in at.amounts:
             precision = "duration" if m.kind == "duration" else "approximate" if m.approx else "minute"
@@ -310,6 +310,15 @@ _POSTPONED = frozenset({"flyttet", "flytta", "flyttes", "flyttast", "utsatt", "u
                         "utsatte", "utsette", "forskjøvet", "forskyvd", "avlyst"})
 
 
+def _postponed_to(text: str, start: int) -> bool:
+    """A day something is moved or waits to ("sendte hjem pasienter som kunne vente til mandag")."""
+    before = text[max(0, start - 20):start].lower().split()
+    return len(before) > 1 and before[-1] in ("til", "inntil") and before[-2] in _POSTPONED | _WAIT
+
+
+_WAIT = frozenset({"vente", "venta", "vent", "venter", "ventar"})
+
+
 def _date_direction(text: str, start: int) -> str:
     """The range word right before a day expression: from, since, to or deadline."""
     before = text[max(0, start - 12):start].lower().split()
@@ -319,7 +328,7 @@ def _date_direction(text: str, start: int) -> str:
         return "from"
     if last in ("siden", "sidan"):
         return "since"
-    if last in ("til", "inntil") and len(before) > 1 and before[-2] in _POSTPONED:
+    if last in ("til", "inntil") and len(before) > 1 and before[-2] in _POSTPONED | _WAIT:
         return ""  # "operasjonane er flytta til fredag": a new date for something else, not the end
     if last in ("til", "inntil") or two in ("fram til", "frem til"):
         return "to"
