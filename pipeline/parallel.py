@@ -112,6 +112,11 @@ def _chunks(pages: Iterable[Page], size: int) -> Iterator[list[Page]]:
         yield part
 
 
+def prepare_workers(spec: NlpSpec) -> None:
+    """Start the workers' forkserver building the pipeline now, ahead of the pool that will use it."""
+    _worker_context(spec)
+
+
 def _worker_context(spec: NlpSpec):  # -> multiprocessing context
     """A forkserver context whose server has built the pipeline for `spec` before forking any worker.
 

@@ -240,6 +240,16 @@ def summarise(store: Any) -> dict[str, Any]:
     }
 
 
+def _prepare_workers(store: Any, settings: Settings, version: str, reprocess: bool) -> None:
+    """With no crawl before it, the pages to process are known now: if they need worker processes,
+    their forkserver starts building the pipeline while this stage is published and the next opened."""
+    from .nlp import ner_model_dir
+    from .parallel import NlpSpec, prepare_workers, worker_count
+
+    if worker_count(settings.nlp.processes, len(store.ids_to_process(version, reprocess=reprocess))) > 1:
+        prepare_workers(NlpSpec(ner_model_dir(settings), settings.nlp.outage_threshold, settings.nlp.prefilter))
+
+
 def execute(settings: Settings, command: str, sites: Sequence[Site] | None = None, *, crawl: bool = True,
             process: bool = True, reprocess: bool = False, allow_loopback: bool = False,
             since: date | None = None, progress: Progress = _no_progress, run_id: str | None = None,
@@ -263,6 +273,8 @@ def execute(settings: Settings, command: str, sites: Sequence[Site] | None = Non
                     store.upsert_sites(sites, {s.id: gaz.region_of(s.id) for s in sites})
                 if crawl and sites:
                     crawl_sites(store, run_id, sites, settings, stats, progress, allow_loopback, since, checkpoint)
+                elif process:
+                    _prepare_workers(store, settings, version, reprocess)
             checkpoint("crawled", 1)
             with writer.stage() as con:  # stage 2: extraction, NLP, incidents and the run's summary
                 store = Store(con)
