@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from copy import copy
-from functools import cache
 from collections.abc import Iterable, Iterator
+from copy import copy
 from datetime import date
+from functools import cache
 
 from .records import Article, Page
 

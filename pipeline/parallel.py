@@ -2,8 +2,8 @@
 
 The spaCy pipeline is built once, in a forkserver, and every worker is a fork of it; a worker turns
 a chunk of pages into facts with the very functions the single-process path uses, on the same
-chunks, so the results are identical and come back in input order. Only a bounded window of chunks is in flight: the pages
-stream through, they are never all in memory.
+chunks, so the results are identical and come back in input order. Only a bounded window of
+chunks is in flight: the pages stream through, they are never all in memory.
 """
 from __future__ import annotations
 
@@ -34,6 +34,13 @@ class NlpSpec:
     ner_model: str
     threshold: float
     prefilter: bool
+
+    @classmethod
+    def of(cls, settings) -> "NlpSpec":  # (Settings) -> NlpSpec
+        """The pipeline the settings ask for (the model dir resolved, as `nlp_from_settings` does)."""
+        from .nlp import ner_model_dir
+
+        return cls(ner_model_dir(settings), settings.nlp.outage_threshold, settings.nlp.prefilter)
 
 
 # One page's outcome: facts and their contract, or (None, None) when the page held no readable text.

@@ -163,7 +163,6 @@ def process_pages(store: Any, settings: Settings, stats: RunStats, progress: Pro
     itself; the counters follow it at once, and since the stage's copy is published only as a whole,
     no reader ever sees one without the other.
     """
-    from .nlp import ner_model_dir
     from .parallel import NlpSpec, annotate_pages, worker_count
 
     version = code_version(settings.nlp.ner_model)
@@ -171,7 +170,7 @@ def process_pages(store: Any, settings: Settings, stats: RunStats, progress: Pro
     advance = progress("process", len(ids))
     if not ids:
         return
-    spec = NlpSpec(ner_model_dir(settings), settings.nlp.outage_threshold, settings.nlp.prefilter)
+    spec = NlpSpec.of(settings)
     processes = worker_count(settings.nlp.processes, len(ids))
     log.info("processing %d pages in %d process(es)", len(ids), processes)
 
@@ -243,11 +242,10 @@ def summarise(store: Any) -> dict[str, Any]:
 def _prepare_workers(store: Any, settings: Settings, version: str, reprocess: bool) -> None:
     """With no crawl before it, the pages to process are known now: if they need worker processes,
     their forkserver starts building the pipeline while this stage is published and the next opened."""
-    from .nlp import ner_model_dir
     from .parallel import NlpSpec, prepare_workers, worker_count
 
     if worker_count(settings.nlp.processes, len(store.ids_to_process(version, reprocess=reprocess))) > 1:
-        prepare_workers(NlpSpec(ner_model_dir(settings), settings.nlp.outage_threshold, settings.nlp.prefilter))
+        prepare_workers(NlpSpec.of(settings))
 
 
 def execute(settings: Settings, command: str, sites: Sequence[Site] | None = None, *, crawl: bool = True,

@@ -6,6 +6,7 @@ importing spaCy and reading the model itself.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 
@@ -17,7 +18,4 @@ if spec := os.environ.get(PRELOAD_ENV):
     from .nlp import load_nlp
 
     load_nlp(*json.loads(spec))  # positional, as the workers call it: the same cache key
-
-    import gc
-
     gc.freeze()  # the forked workers neither scan nor copy what they inherit

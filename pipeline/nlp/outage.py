@@ -196,15 +196,14 @@ def trust_findings(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[tup
             continue
         if ent.label_ == "TOWN" and not (_HOSPITAL_WORD.search(span_text(sent)) or _has_other_place(ent)):
             continue
-        rest = span_text(sent)[max(0, ent.start_char - sent.start_char - 5):]
-        denied = denied or bool(_NEGATION.search(rest) or _NEITHER.search(text_of(doc)[sent.start_char:ent.start_char]))
-        if not _about_outage(sent, by_sent, first_sents) or _SCOPE.search(text_of(doc)[sent.start_char: ent.start_char]):
+        clause = span_text(sent)[max(0, ent.start_char - sent.start_char - 5):]  # the mention and what follows
+        left = text_of(doc)[sent.start_char:ent.start_char]
+        denied = denied or bool(_NEGATION.search(clause) or _NEITHER.search(left))
+        if not _about_outage(sent, by_sent, first_sents) or _SCOPE.search(left):
             continue
         if _background(sent, doc.user_data.get("published")):
             continue  # "UNN hadde et lignende brudd i fjor høst": another, earlier event
         ids = _expand(ent, gaz)
-        clause = span_text(sent)[max(0, ent.start_char - sent.start_char - 5):]
-        left = text_of(doc)[sent.start_char:ent.start_char]
         if _RECEIVER.search(left) or _HELPS.search(clause):
             continue
         neg = _NEGATION.search(clause[:120]) or _NOTICED_NOTHING.search(clause[:120])

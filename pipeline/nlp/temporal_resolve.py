@@ -328,7 +328,7 @@ def _date_direction(text: str, start: int) -> str:
         return "from"
     if last in ("siden", "sidan"):
         return "since"
-    if last in ("til", "inntil") and len(before) > 1 and before[-2] in _POSTPONED | _WAIT:
+    if _postponed_to(text, start):
         return ""  # "operasjonane er flytta til fredag": a new date for something else, not the end
     if last in ("til", "inntil") or two in ("fram til", "frem til"):
         return "to"
