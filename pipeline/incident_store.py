@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from .bulk_rows import delete_rows, insert_rows
 from .errors import ConfigError
 from .gazetteer import GAZETTEER_DIR, Gazetteer
 from .incidents import OSLO, conflicts, is_official, merge_groups, status_changes
@@ -131,6 +132,23 @@ def rebuild_incidents(con: duckdb.DuckDBPyConnection, gaz: Gazetteer, gap_hours:
 def replace_incidents(con: duckdb.DuckDBPyConnection, merged: Sequence[tuple[Incident, Sequence[Report]]],
                       gaz: Gazetteer) -> None:
     """Make the incident tables equal to the merge result; rows already equal are left alone."""
+    plans = {table: _plan(con, table, rows) for table, rows in incident_rows(merged, gaz).items()}
+    if not any(stale or changed for stale, changed in plans.values()):
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table, (stale, changed) in plans.items():
+            keys, columns = _TABLES[table]
+            delete_rows(con, table, columns[:keys], stale + [r[:keys] for r in changed])
+            insert_rows(con, table, columns, changed)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def incident_rows(merged: Sequence[tuple[Incident, Sequence[Report]]], gaz: Gazetteer) -> dict[str, list[list[Any]]]:
+    """The rows of each incident table for a merge result."""
     wanted: dict[str, list[list[Any]]] = {table: [] for table in _TABLES}
     for incident, group in merged:
         wanted["incidents"].append(_incident_row(incident))
@@ -144,23 +162,7 @@ def replace_incidents(con: duckdb.DuckDBPyConnection, merged: Sequence[tuple[Inc
         for s in status_changes(group):
             rt, rd = split_time(s.reported)
             wanted["incident_status_changes"].append([incident.id, s.status, rt, rd, s.precision, s.article_id])
-    plans = {table: _plan(con, table, rows) for table, rows in wanted.items()}
-    if not any(stale or changed for stale, changed in plans.values()):
-        return
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for table, (stale, changed) in plans.items():
-            keys, columns = _TABLES[table]
-            where = " AND ".join(f"{c} = ?" for c in columns[:keys])
-            if stale or changed:
-                con.executemany(f"DELETE FROM {table} WHERE {where}", stale + [r[:keys] for r in changed])
-            if changed:
-                con.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                                changed)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+    return wanted
 
 
 def _plan(con: duckdb.DuckDBPyConnection, table: str, rows: Iterable[list[Any]]) -> tuple[list[list[Any]], list[list[Any]]]:

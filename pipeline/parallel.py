@@ -176,6 +176,7 @@ def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], 
     window = IN_FLIGHT * processes
     early: list[tuple[list[Page], list[Article | None]]] = []  # extracted here while the workers start
     pending: deque[tuple[list[Page], Future]] = deque()
+    held: list[Page] | None = None  # taken from `chunks`, not yet in `early` or `pending`
     delivered = finished = False
 
     def started() -> None:  # the workers exist: hand over what was extracted meanwhile
@@ -193,8 +194,10 @@ def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], 
                     seconds.update(spent)
                     early.append((part, items))
                     continue
+                held = part
                 started()
                 pending.append((part, pool.submit(annotate_chunk, part, spec, langs)))
+                held = None
                 while len(pending) >= window or (pending and pending[0][1].done()):
                     part, done = pending[0][0], pending[0][1].result()
                     pending.popleft()
@@ -214,7 +217,7 @@ def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], 
             log.warning("worker processes could not start (%s): processing in this process", exc)
             for part, items in early:
                 yield from _results(part, annotate_extracted(items, spec), seconds)
-            for part in chain((p for p, _ in pending), chunks):
+            for part in chain((p for p, _ in pending), [held] if held else [], chunks):
                 yield from _results(part, annotate_chunk(part, spec, langs), seconds)
     finally:
         # all delivered: the workers wind down (interpreter exit, ~0.15 s) while this process writes

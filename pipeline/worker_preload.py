@@ -10,7 +10,7 @@ import gc
 import json
 import os
 
-PRELOAD_ENV = "PIPELINE_WORKER_PRELOAD"
+PRELOAD_ENV = "OUTAGE_TRACKER_WORKER_PRELOAD"  # not PIPELINE_*: that namespace is the settings
 
 if spec := os.environ.get(PRELOAD_ENV):
     import trafilatura  # noqa: F401  (the workers extract too)

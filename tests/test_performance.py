@@ -42,7 +42,8 @@ def test_worker_processes_give_the_single_process_results_in_order(stored_pages)
 
 def test_workers_start_with_the_pipeline_the_forkserver_built():
     """The forkserver builds the pipeline under the key the workers look it up with: a worker's own
-    call is a cache hit (one build, in the server), not a second build per worker."""
+    call is a cache hit (one build, in the server), not a second build per worker; the spec the server
+    inherits does not look like a PIPELINE_* setting to a worker that reads its settings."""
     script = textwrap.dedent("""
         from concurrent.futures import ProcessPoolExecutor
         from pipeline.parallel import NlpSpec, _start_worker, _worker_context
@@ -51,6 +52,7 @@ def test_workers_start_with_the_pipeline_the_forkserver_built():
         with ProcessPoolExecutor(1, mp_context=_worker_context(spec), initializer=_start_worker,
                                  initargs=(spec, ("text", False, None))) as pool:
             hits, misses, _, size = pool.submit(eval, probe).result()
+            pool.submit(eval, "__import__('pipeline.settings', fromlist=['x']).load_settings()").result()
         print(hits, misses, size)
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
@@ -122,20 +124,21 @@ def test_worker_count():
 
 
 def test_workers_that_cannot_start_fall_back_to_this_process(stored_pages, tmp_path):
-    """A script read from stdin cannot be re-imported by spawned workers: the pages are still processed."""
+    """A script read from stdin cannot be re-imported by the workers: every page is still processed,
+    those extracted while the workers started, the chunk in hand when they failed, and the rest."""
     pages = tmp_path / "pages.json"
-    pages.write_text(json.dumps([p.__dict__ for p in stored_pages[:6]], default=str), encoding="utf-8")
+    pages.write_text(json.dumps([p.__dict__ for p in stored_pages[:12]], default=str), encoding="utf-8")
     script = textwrap.dedent(f"""
         import json
         from pipeline.parallel import NlpSpec, annotate_pages
         from pipeline.records import Page
         pages = [Page(**{{**p, "fetched_at": None}}) for p in json.load(open({str(pages)!r}))]
-        out = list(annotate_pages(pages, NlpSpec("", 0.5, True), processes=2, chunk=2))
-        print(len(out), sum(f is not None for _, f, _ in out))
+        out = list(annotate_pages(pages, NlpSpec("", 0.5, True), processes=2, chunk=1))  # 12 chunks, 8 in flight
+        print(len(out), sum(f is not None for _, f, _ in out), [p.id for p, _, _ in out] == [p.id for p in pages])
     """)
     proc = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["6", "6"]
+    assert proc.stdout.split() == ["12", "12", "True"]
     assert "processing in this process" in proc.stderr
 
 
@@ -186,6 +189,9 @@ def test_batched_writes_equal_row_by_row_writes(stored_pages, tmp_path):
     # a second version of some articles (an upsert must replace them, mentions and contacts included)
     changed = [(replace(f, mentions=f.mentions[:1], contacts=(), is_outage=not f.is_outage), h, c)
                for f, h, c in results[:10]]
+    f, h, c = results[10]  # text the writer must carry unchanged: escapes, controls, 40 MB in one row
+    odd = "«Sitat» \"og\" \\ æøå\n\tlinje\u2028skille\x1f " + "x" * (40 << 20)
+    changed.append((replace(f, article=replace(f.article, text=odd, title="Tittel: \"\u00e5\""), outage_score=0.1), h, c))
     now = datetime(2025, 3, 30, 1, 30, tzinfo=timezone.utc)
     with connect(tmp_path / "batched.duckdb") as batched, connect(tmp_path / "rows.duckdb") as rows:
         store = Store(batched)
@@ -195,6 +201,7 @@ def test_batched_writes_equal_row_by_row_writes(stored_pages, tmp_path):
         store.save_facts([], "v1")
         assert _rows(batched) == _rows(rows)
         assert len(_rows(batched)["articles"]) == len(results)
+        assert batched.execute("SELECT text FROM articles WHERE id = ?", [f.article.id]).fetchone()[0] == odd
         assert batched.execute("SELECT count(*) FROM articles WHERE processed_at IS NULL").fetchone()[0] == 0
     assert to_contract(results[0][0]) == results[0][2]
 

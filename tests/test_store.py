@@ -4,6 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from datetime import datetime
 
 import duckdb
 import pytest
@@ -110,3 +111,30 @@ def test_missing_database_for_readers(tmp_path):
     with pytest.raises(StorageError, match="does not exist: run"):
         with connect(tmp_path / "nope.duckdb", read_only=True):
             pass
+
+
+def test_incident_tables_sync_to_the_merge_exactly(sample_run, tmp_path):
+    """After a rebuild every incident row reads back equal to the merge's (times with their offsets,
+    dates, lists, flags); a rebuild after articles changed deletes, rewrites and keeps the right rows."""
+    import shutil
+
+    from pipeline.gazetteer import load_gazetteer
+    from pipeline.incident_store import _plan, incident_rows, merge_groups, outage_reports, rebuild_incidents
+
+    gaz = load_gazetteer()
+    db = tmp_path / "sync.duckdb"
+    shutil.copy(sample_run[0].db, db)
+    with connect(db) as con:
+        outages = [r[0] for r in con.execute("SELECT id FROM articles WHERE is_outage ORDER BY id").fetchall()]
+        con.execute("UPDATE articles SET is_outage = false WHERE id = ?", [outages[0]])  # its incident may go
+        con.execute("UPDATE articles SET trusts = ['unn'], start_time = NULL WHERE id = ?", [outages[1]])
+        before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("incidents", "incident_reports")}
+        rebuild_incidents(con, gaz, 36)
+        wanted = incident_rows(merge_groups(outage_reports(con), gaz, 36), gaz)
+        assert wanted["incidents"] and wanted["incident_conflicts"] and wanted["incident_status_changes"]
+        assert any(isinstance(r[2], datetime) and r[2].utcoffset() for r in wanted["incidents"])
+        for table, rows in wanted.items():
+            assert _plan(con, table, rows) == ([], []), table  # nothing left to do: stored == wanted
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == len(rows)
+        assert con.execute("SELECT count(*) FROM incident_reports WHERE article_id = ?", [outages[0]]).fetchone()[0] == 0
+        assert before["incident_reports"] == len(wanted["incident_reports"]) + 1
