@@ -251,6 +251,30 @@ def test_gazetteer_ruler_sets_the_entities_of_spacys_entity_ruler():
     assert sum(map(len, expected)) > 1000
 
 
+@pytest.mark.parametrize("extra", [[], [{"label": "SYSTEM", "pattern": [{"LOWER": {"REGEX": "^dips"}}]}]])
+def test_token_patterns_match_as_in_spacys_entity_ruler(extra):
+    """Patterns the phrase matchers cannot take run on the token Matcher: only for texts holding their
+    first word (any case), or for every text when a pattern does not start with a word."""
+    import spacy
+
+    from pipeline.nlp import gazetteer_ruler  # noqa: F401
+
+    patterns = [{"label": "HOSPITAL", "id": "helse-forde", "pattern": [
+        {"LOWER": "førde"}, {"LOWER": "sentralsjukehus"}, {"LOWER": "("}, {"LOWER": "fss"}, {"LOWER": {"IN": [")", ")s"]}}]},
+        {"label": "TRUST", "pattern": [{"LOWER": "helse"}, {"LOWER": "førde"}]}, *extra]
+    texts = ["Ved Førde sentralsjukehus (FSS) stod alt.", "FØRDE SENTRALSJUKEHUS (FSS) OG HELSE FØRDE",
+             "Ingen treff her.", "DIPS-feilen ramma Helse Førde.", "førde sentralsjukehus ( fss )s", "DIPS stod."]
+
+    def ents(name: str, config: dict) -> list[list[tuple]]:
+        nlp = spacy.blank("nb")
+        nlp.add_pipe(name, config=config).add_patterns(patterns)
+        return [[(e.start, e.end, e.label_, e.ent_id_) for e in doc.ents] for doc in nlp.pipe(texts)]
+
+    expected = ents("entity_ruler", {"overwrite_ents": False, "validate": False})
+    assert ents("gazetteer_ruler", {}) == expected
+    assert [len(e) for e in expected] == [1, 2, 0, 1 + bool(extra), 1, int(bool(extra))]
+
+
 def test_every_outage_is_a_prefilter_candidate_whatever_the_threshold():
     from datetime import date
 

@@ -146,3 +146,21 @@ def test_a_full_model_is_cut_down_to_its_ner(tmp_path: Path) -> None:
     rules = load_nlp(str(_save(bare, tmp_path / "no-ner")), 0.5, True)  # warns, runs the rules alone
     assert "candidate_only" not in rules.pipe_names and "ner" not in rules.pipe_names
 
+
+
+def test_a_model_keeps_its_own_tokenizer_rules(tmp_path: Path) -> None:
+    """The tokenizer is rebuilt from the config unless the model saved other rules: those are read."""
+    from spacy.training import Example
+
+    from pipeline.nlp import _ner_only
+
+    nlp = spacy.blank("nb")
+    nlp.add_pipe("ner")
+    doc = nlp.make_doc("Kari Nordmann jobber i Bergen .")
+    nlp.initialize(lambda: [Example.from_dict(doc, {"entities": ["B-PER", "L-PER", "O", "O", "U-GPE_LOC", "O"]})])
+    default = _ner_only(_save(nlp, tmp_path / "default"))
+    assert [t.text for t in default("DIPS-systemet")] == ["DIPS-systemet"]
+    nlp.tokenizer.add_special_case("DIPS-systemet", [{"ORTH": "DIPS"}, {"ORTH": "-systemet"}])
+    own = _ner_only(_save(nlp, tmp_path / "own"))
+    assert [t.text for t in own("DIPS-systemet")] == ["DIPS", "-systemet"]
+    assert own.pipe_names == ["ner"]

@@ -58,7 +58,12 @@ def _ner_only(model: Path):  # -> spacy.Language
     import spacy
 
     names = json.loads((model / "meta.json").read_text(encoding="utf-8")).get("pipeline", [])
-    nlp = spacy.load(model, exclude=[n for n in names if n not in ("ner", "tok2vec")])
+    # the tokenizer the config builds is read from disk only when the saved one differs (ours does
+    # not): reading it again re-adds every special case, a tenth of a second in every worker server
+    nlp = spacy.load(model, exclude=[*(n for n in names if n not in ("ner", "tok2vec")), "tokenizer"])
+    saved = model / "tokenizer"
+    if saved.exists() and saved.read_bytes() != nlp.tokenizer.to_bytes(exclude=["vocab"]):
+        nlp.tokenizer.from_disk(saved, exclude=["vocab"])
     if "tok2vec" in nlp.pipe_names:
         if "ner" in nlp.pipe_names:
             nlp.replace_listeners("tok2vec", "ner", ["model.tok2vec"])

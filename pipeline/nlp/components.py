@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy
 
-from spacy.attrs import IS_LOWER, IS_PUNCT, IS_SPACE, ORTH, SENT_START
+from spacy.attrs import IDX, IS_LOWER, IS_PUNCT, IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -190,6 +190,8 @@ class CompoundTerms:
         names = sorted(self.products, key=len, reverse=True)
         self.product = re.compile(rf"^({'|'.join(map(re.escape, names))})-(?:{failure}$)?")
         self.failure = re.compile(rf"^{failure}$")
+        # a token can only be a compound if it holds a hyphen or a failure word: found in one scan of the text
+        self.candidates = re.compile(rf"-|(?=(?:{'|'.join(map(re.escape, failures))}))", re.I)
 
     def _match(self, word: str) -> tuple[str, str, bool] | None:
         """(label, id, is a failure compound) of a compound token, None for other words."""
@@ -199,12 +201,20 @@ class CompoundTerms:
             return "SYSTEM_TERM", self.types[m.group(1)], True
         return None
 
+    def _candidate_tokens(self, doc: Doc) -> list:  # -> list[Token], in order
+        """The tokens holding a hyphen or a failure word: every token `_match` can accept, not one by one."""
+        text = text_of(doc)
+        starts = doc.to_array(IDX).astype(numpy.int64)
+        found = sorted({int(i) for i in numpy.searchsorted(starts, [m.start() for m in self.candidates.finditer(text)],
+                                                             side="right") - 1})
+        return [doc[i] for i in found if i >= 0]
+
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
         taken = {i for e in ents for i in range(e.start, e.end)}
         signals = list(doc.spans.get("signals", []))
         signalled = {i for s in signals for i in range(s.start, s.end)}
-        for token in doc:
+        for token in self._candidate_tokens(doc):
             found = self._match(token.lower_)
             if found is None:
                 continue

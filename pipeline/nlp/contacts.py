@@ -19,7 +19,7 @@ Decisions:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..gazetteer import Gazetteer
 from ..records import Contact
@@ -55,7 +55,13 @@ def find_contacts(
     parts = [(a, lo, hi) for i, (a, b) in enumerate(spans) if i not in skip for lo, hi in sentences(text, a, b)]
     mentions += _quote_mentions(text, parts, names, taken, gazetteer)
     mentions.sort(key=lambda m: m.start)
-    return [_contact(group, gazetteer, publisher_id) for group in _merge(mentions)]
+
+    def described(m: Mention) -> None:  # what a deferred mention's sentence says about the person
+        if m.pending is not None:
+            describe(text, m, *m.pending, gazetteer)
+            m.pending = None
+
+    return [_contact(group, gazetteer, publisher_id) for group in _merge(mentions, described)]
 
 
 def _quote_mentions(
@@ -76,15 +82,19 @@ def _quote_mentions(
             continue
         verbs = [v.span() for v in SPEECH_VERB.finditer(text, lo, hi)]
         full = [n for n in inside if len(text[n[0]:n[1]].split()) >= 2]
+        head = BLOCK_HEADING.match(text[lo:hi])
+        may_have_press_role = PRESS_ROLE.search(text, lo, hi) is not None  # roles are read within [lo, hi)
         for s, e in inside:
             m = Mention(text[s:e], s, e, sentence, len(text[s:e].split()) >= 2)
-            describe(text, m, lo, hi, gaz)
             quoted = any(vs - _VERB_DISTANCE <= e and s - _VERB_DISTANCE <= ve for vs, ve in verbs)
-            press = bool(m.role and PRESS_ROLE.search(m.role))
-            m.qualifies = quoted or press
-            head = BLOCK_HEADING.match(text[lo:hi])
-            if head and lo + head.end() <= s:
-                m.qualifies = m.block = True  # "... Kontaktperson: NAME, rolle, e-post" inside running text
+            in_block = bool(head and lo + head.end() <= s)  # "... Kontaktperson: NAME, rolle, e-post" in running text
+            if quoted or in_block or may_have_press_role:
+                describe(text, m, lo, hi, gaz)
+            else:  # it cannot qualify by itself, and its score does not depend on its role or org:
+                m.pending = (lo, hi)  # described only if another mention makes this person a contact
+            m.qualifies = quoted or bool(m.role and PRESS_ROLE.search(m.role))
+            if in_block:
+                m.qualifies = m.block = True
             if len(full) == 1 and m.full:
                 m.email = next(iter(emails(text, lo, hi)), None)
                 m.phone = next(iter(phones(text, lo, hi)), None)
@@ -131,8 +141,11 @@ def _same(a: list[str], b: list[str]) -> bool:
     return bool(a and b) and (a == b or a[0] == b[0] and _close(a[-1], b[-1]))
 
 
-def _merge(mentions: list[Mention]) -> list[list[Mention]]:
-    """Group mentions by person; drop groups excluded anywhere, never quoted/listed, or without role/org."""
+def _merge(mentions: list[Mention], described: Callable[[Mention], None]) -> list[list[Mention]]:
+    """Group mentions by person; drop groups excluded anywhere, never quoted/listed, or without role/org.
+
+    `described` fills in a deferred mention: those of a group that qualifies, before it is judged.
+    """
     groups: list[list[Mention]] = []
     keys: list[list[str]] = []
     for m in (m for m in mentions if m.full):
@@ -153,7 +166,11 @@ def _merge(mentions: list[Mention]) -> list[list[Mention]]:
     out = []
     for group in groups:
         group.sort(key=lambda m: m.start)
-        if any(m.excluded for m in group) or not any(m.qualifies for m in group):
+        if not any(m.qualifies for m in group):
+            continue
+        for m in group:
+            described(m)
+        if any(m.excluded for m in group):
             continue
         if any(m.block or m.role for m in group) or any(m.org and _HEALTH_ORG.search(m.org) for m in group):
             out.append(group)

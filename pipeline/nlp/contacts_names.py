@@ -67,6 +67,7 @@ class Mention:
     qualifies: bool = False  # quoted, a press role, or an entry of a contact block
     block: bool = False
     confidence: float = 0.0
+    pending: tuple[int, int] | None = None  # the sentence's bounds while `describe` is deferred
 
 
 def sentences(text: str, lo: int, hi: int) -> list[tuple[int, int]]:

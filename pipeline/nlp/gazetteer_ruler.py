@@ -16,6 +16,8 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from .doc_views import text_of
+
 _ID_SEP = "||"  # spaCy's EntityRuler label||id key, so kb ids come out the same
 
 
@@ -53,6 +55,9 @@ class GazetteerRuler:
         self.tokens = Matcher(nlp.vocab)
         self.keys: list[tuple[int, str, str]] = []  # per pattern: (match key, label, kb id)
         self.labels: dict[int, tuple[str, str]] = {}  # match key -> (label, kb id)
+        # lower-cased first words of the token patterns (None: some pattern does not start with a word):
+        # a text holding none of them is not handed to the token Matcher, which visits every token
+        self.token_words: set[str] | None = set()
 
     def add_patterns(self, patterns: Iterable[dict[str, Any]]) -> None:
         """Add entity_ruler-style token patterns ({"label", "pattern", "id"}), in priority order."""
@@ -68,6 +73,8 @@ class GazetteerRuler:
                 self.phrases[forms[0]].add(str(index), docs)
             else:  # not plain words, or the tokenizer would split the words otherwise: keep the token pattern
                 self.tokens.add(str(index), [entry["pattern"]])
+                firsts = {words[0].lower() for words in forms[1]} if forms else None
+                self.token_words = None if firsts is None or self.token_words is None else self.token_words | firsts
 
     def _words_doc(self, words: list[str]) -> Doc | None:
         """A Doc of exactly these tokens, when the tokenizer yields them from the joined words."""
@@ -76,7 +83,10 @@ class GazetteerRuler:
 
     def matches(self, doc: Doc) -> list[tuple[int, int, int]]:
         """(key, start, end) in the order of spaCy's entity_ruler: longest first, then leftmost."""
-        found = [m for matcher in (*self.phrases.values(), self.tokens) if len(matcher) for m in matcher(doc)]
+        matchers = [*self.phrases.values()]
+        if len(self.tokens) and (self.token_words is None or any(w in text_of(doc).lower() for w in self.token_words)):
+            matchers.append(self.tokens)
+        found = [m for matcher in matchers if len(matcher) for m in matcher(doc)]
         indexed = sorted((end, start, int(self.vocab.strings[key])) for key, start, end in found if start != end)
         # the token Matcher's order (end, start, pattern) fed into spaCy's set + stable sort
         unique = set((self.keys[i][0], start, end) for end, start, i in indexed)
