@@ -134,10 +134,16 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         town = r["town"].split("(")[0].strip()
         if town:
             towns.append((town, r["trust_id"]))
+    # systems.csv comes from the domain facts; system_aliases_extra.csv holds spellings seen since
+    extra: dict[str, list[str]] = {}
+    for r in _read(directory / "system_aliases_extra.csv"):
+        extra.setdefault(r["system_id"], []).append(r["alias"].strip())
     systems = {
-        r["id"]: System(r["id"], r["name"], r["type"], _split(r["aliases"]))
+        r["id"]: System(r["id"], r["name"], r["type"], (*_split(r["aliases"]), *extra.pop(r["id"], ())))
         for r in _read(directory / "systems.csv")
     }
+    if extra:
+        raise ConfigError(f"system_aliases_extra.csv names systems not in systems.csv: {sorted(extra)}")
     # system_terms.csv comes from the domain facts; system_terms_extra.csv holds our own additions
     terms = tuple((r["term"], r["type"]) for name in ("system_terms.csv", "system_terms_extra.csv")
                   for r in _read(directory / name))

@@ -107,6 +107,19 @@ def test_weekday_resolves_to_latest_on_or_before_publication(expr, expected):
     assert (t.value, t.precision, t.role) == (expected, "day", "start")
 
 
+@pytest.mark.parametrize("expr, published, expected, role", [
+    ("Systemet har vore ustabilt sidan torsdag førre veke.", date(2025, 2, 11), date(2025, 2, 6), "start"),
+    ("Problemene startet tirsdag forrige uke.", date(2024, 12, 13), date(2024, 12, 3), "start"),  # not this Tuesday
+    ("Laboratoriesystemet var nede fredag i forrige uke.", date(2024, 12, 9), date(2024, 12, 6), "start"),
+    ("Systemet skal oppgraderast onsdag neste veke.", date(2025, 2, 14), date(2025, 2, 19), "other"),
+])
+def test_weekday_of_the_week_before_or_after(expr, published, expected, role):
+    """A weekday with "forrige uke"/"neste veke" is that day of the calendar week before or after,
+    and dates this event (not "forrige uke" alone, which tells of another)."""
+    t = only(expr, published)
+    assert (t.value, t.role) == (expected, role)
+
+
 def test_weekday_in_planned_sentence_looks_ahead():
     t = only("Neste fredag blir journalsystemet oppgradert.", TUE)
     assert (t.value, t.role) == (date(2023, 3, 17), "other")
@@ -221,6 +234,8 @@ def test_relative_end_without_length_is_a_marker():
     ("Systemet var i praksis nede i en time og førti minutter.", 100),
     ("IT-systema var ute av drift i to døgn.", 2880),
     ("Feilen varte halvannen time.", 90),
+    ("Utfallet varte i ein time og eit kvarter.", 75),
+    ("Nettet var nede i to timer og tre kvarter.", 165),
 ])
 def test_durations(text, minutes):
     t = only(text)
@@ -686,3 +701,61 @@ def test_a_day_patients_wait_to_does_not_date_what_follows():
             "fungerte journalsystemet igjen.")
     ends = [t for t in find_times(text, date(2019, 1, 18)) if t.role == "end"]
     assert [t.value for t in ends] == [dt(2019, 1, 18, 18, 20)]
+
+
+def test_an_offset_opening_a_sentence_counts_from_the_time_the_sentence_before_ends_on():
+    """"... klokka 12.50. Ti minutt seinare fall trafikken ut": the onset at 13:00, though 12.50 is
+    another event's time; its length then gives the end."""
+    text = ("Helse Vest IKT installerte ei oppdatering på brannmuren klokka 12.50. Ti minutt seinare fall "
+            "trafikken ut.\n\nUtfallet varte i ein time og eit kvarter.")
+    start, _, end, _ = incident_window(find_times(text, date(2025, 6, 12), "nn"))
+    assert (start, end) == (dt(2025, 6, 12, 13, 0), dt(2025, 6, 12, 14, 15))
+
+
+@pytest.mark.parametrize("text, published, expected", [
+    ("Natt til tysdag, klokka 02.40, fall datanettet ut. Vel to timar seinare var nettet oppe att.\n\n"
+     "Sjukehuset var også utan internett ein kort periode hausten 2023. Då oppstod feilen klokka 10.15 ein "
+     "måndag føremiddag, og han var retta etter eit kvarter.",
+     date(2024, 11, 12), (dt(2024, 11, 12, 2, 40), dt(2024, 11, 12, 4, 40))),
+    ("Onsdag ettermiddag ble datasystemene utilgjengelige. Tre timer senere var alt i drift igjen.\n\n"
+     "Sykehuset hadde også datatrøbbel 14. mars i år. Da startet problemene klokken 09.10 og varte i nesten to "
+     "timer.", date(2023, 11, 16), (date(2023, 11, 15), date(2023, 11, 15))),
+])
+def test_an_earlier_event_told_after_this_one_does_not_date_it(text, published, expected):
+    """A sentence dated months before the start told first, or in another year, and the "Da ..."
+    sentence that goes on about it, give no start or end."""
+    start, _, end, _ = incident_window(find_times(text, published, "nb"))
+    assert (start, end) == expected
+
+
+def test_a_retrospective_article_keeps_its_own_start():
+    """Only what is told after the first stated start and long before it is an earlier event: an
+    evaluation months later keeps the day it is about."""
+    text = ("Sykehuset evaluerer stansen i laboratoriesystemet 14. mars. Da var systemet nede i fire timer.\n\n"
+            "Evalueringa blir lagd fram 20. november.")
+    start, _, _, _ = incident_window(find_times(text, date(2023, 11, 16)))
+    assert start == date(2023, 3, 14)
+
+
+def test_a_sentence_opening_on_like_etter_starts_at_the_time_before_it():
+    """"... ferdig installert klokken 22.10. Like etter begynte Arena å henge": about 22:10."""
+    text = ("Søndag fra klokken 20.00 til 22.00 var det et planlagt vedlikeholdsvindu. Oppdateringen var ferdig "
+            "installert klokken 22.10. Like etter begynte Arena å henge.\n\nMandag klokken 06.45 var journalsystemet "
+            "stabilt igjen.")
+    start, start_p, end, _ = incident_window(find_times(text, date(2025, 3, 10)))
+    assert (start, start_p, end) == (dt(2025, 3, 9, 22, 10), "approximate", dt(2025, 3, 10, 6, 45))
+
+
+def test_an_offset_after_the_onset_is_an_end_only_when_its_clause_says_so():
+    head = "Operasjonsprogrammet sluttet å virke like etter klokken 07.30 fredag. "
+    ended = find_times(head + "En time og tjue minutter etter at feilen oppsto, var systemet i drift igjen.",
+                       date(2025, 10, 10))
+    assert incident_window(ended)[2] == dt(2025, 10, 10, 8, 50)  # from the clock time, not "fredag" alone
+    other = find_times(head + "En time etter at feilen oppsto, ble det satt gul beredskap.", date(2025, 10, 10))
+    assert incident_window(other)[2] is None
+
+
+def test_a_later_bare_fra_day_before_the_start_is_not_the_start():
+    text = ("Operasjonsprogrammet sluttet å virke like etter klokken 07.30 fredag. Teamene brukte utskrifter fra "
+            "torsdag ettermiddag.")
+    assert incident_window(find_times(text, date(2025, 10, 10)))[0] == dt(2025, 10, 10, 7, 30)

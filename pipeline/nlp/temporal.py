@@ -78,7 +78,13 @@ def find_times(text: str, published: date | None, lang: str = "nb") -> list[Time
         if d.kind in ("clock", "date") and any(_same_clause(text, p, d) for p in far[d.sent]) and (
                 d.value is None or d.source in ("context", "publication") or not whole[d.sent]):
             d.value, d.role = None, "other"
-    _relative_values(drafts, text)
+    drafts = _soon_after(drafts, text, sents, cues)
+    _weak_earlier_starts(drafts)
+    background = _background(drafts, text, sents, whole)
+    for d in drafts:
+        if d.sent in background:
+            d.value, d.role = None, "other"
+    _relative_values(drafts, text, sents)
     _roll_over_midnight(drafts)
     _promote_fix_stamp(drafts, of_stamp)
     _promote_onset_stamp(drafts, of_stamp)
@@ -118,6 +124,57 @@ def other_years(text: str, start: int, end: int, ref: date | None) -> list[int]:
         if abs((around - ref).days) > CONTEXT_MAX_DAYS + (0 if month else 183):
             found.append(m.start("year"))
     return found
+
+
+_SOON_AFTER = re.compile(r"(?:like|rett|straks|kort|kort\s+tid|litt)\s+(?:etter|etterpå)\b[\s,]*", re.I)
+
+
+def _soon_after(drafts: list[Draft], text: str, sents: list[tuple[int, int]], cues: list) -> list[Draft]:
+    """"... var ferdig installert klokken 22.10. Like etter begynte Arena å henge": a sentence that opens
+    on "like etter" with no time of its own, and tells of the onset, starts at about the time the
+    sentence before ends on (as "like etter klokka 10" is about 10:00)."""
+    out = list(drafts)
+    for i, (s, _) in enumerate(sents):
+        m = _SOON_AFTER.match(text, s)
+        if not i or m is None or any(d.sent == i for d in drafts) or not any(c.cat == "start" for c in cues[i]):
+            continue
+        before = [d for d in drafts if d.sent == i - 1 and d.kind == "clock" and isinstance(d.value, datetime)]
+        if before:
+            out.append(Draft(s, s + len(m.group().rstrip(" ,")), i, "clock", before[-1].value, "approximate",
+                             source="context", role="start", confidence=0.6))
+    return sorted(out, key=lambda d: (d.sent, d.start))
+
+
+def _weak_earlier_starts(drafts: list[Draft]) -> None:
+    """A later "fra <day>" with no outage word by it, on a day before the start told first, is not the
+    start: "Teamene brukte utskrifter fra torsdag ettermiddag" after "sluttet å virke ... fredag"."""
+    lead = next((d for d in drafts if d.role == "start" and d.value is not None), None)
+    if lead is None or lead.confidence < 0.85:
+        return
+    for d in drafts:
+        if (d.role == "start" and d.value is not None and d.sent > lead.sent and d.confidence < 0.85
+                and day_of(d.value) < day_of(lead.value)):
+            d.role = "other"
+
+
+# a sentence that goes on about the event the sentence before told of: "Då oppstod feilen klokka 10.15"
+_THEN = re.compile(r"(?:da|då|den\s+gangen|den\s+gongen|den\s+gang|også\s+da|også\s+då)\b", re.I)
+
+
+def _background(drafts: list[Draft], text: str, sents: list[tuple[int, int]], whole: list[bool]) -> set[int]:
+    """Sentences about an earlier event: after the first stated start, a sentence dated more than
+    CONTEXT_MAX_DAYS before it or wholly in another year ("Helgelandssykehuset hadde også datatrøbbel
+    14. mars i år", "hausten 2023"), and the "Da ..." sentences that go on about it."""
+    lead = next((d for d in drafts if d.role == "start" and d.value is not None), None)
+    out: set[int] = set()
+    for i, (s, _) in enumerate(sents):
+        dated = [d for d in drafts if d.sent == i and d.kind == "date" and d.source == "explicit" and d.value]
+        if lead is not None and i > lead.sent and (whole[i] or any(
+                (day_of(lead.value) - day_of(d.value)).days > CONTEXT_MAX_DAYS for d in dated)):
+            out.add(i)
+        elif i - 1 in out and _THEN.match(text, s):
+            out.add(i)
+    return out
 
 
 def _same_clause(text: str, pos: int, d: Draft) -> bool:
@@ -165,11 +222,30 @@ _AFTER_EVENT = re.compile(r"\s+at\s", re.I)
 _AFTER_ONSET = re.compile(r"\s+at\s+(?:\w+\s+){0,2}(?:oppstod|oppsto|starta|startet|begynte|byrja|kom)\b", re.I)
 
 
-def _relative_values(drafts: list[Draft], text: str) -> None:
+def _opens_sentence(text: str, pos: int) -> bool:
+    """Whether only white space stands between the previous sentence (or line) and `pos`."""
+    before = text[:pos].rstrip()
+    return not before or before[-1] in ".!?:\n"
+
+
+def _relative_values(drafts: list[Draft], text: str, sents: list[tuple[int, int]]) -> None:
     """Compute relative times ("tre kvarter senere") from the preceding anchored incident time."""
     anchor: Draft | None = None
-    onset = next((d for d in drafts if d.role == "start" and d.kind in ("clock", "date") and d.value), None)
-    for d in drafts:
+    starts = [d for d in drafts if d.role == "start" and d.kind in ("clock", "date") and d.value]
+    onset = next((d for d in starts if isinstance(d.value, datetime)), starts[0] if starts else None)  # a time if told
+    for k, d in enumerate(drafts):
+        if d.kind == "relative" and d.role == "start" and (onset_clause := _AFTER_ONSET.match(text, d.end)):
+            # "En time og tjue minutter etter at feilen oppsto, var systemet i drift igjen": the start word
+            # is the onset's; what the main clause says decides
+            after = find_cues(text, onset_clause.end(), sents[d.sent][1])
+            d.role = "end" if any(c.cat == "end" for c in after) else "other"
+        elif d.kind == "relative" and d.role == "start" and d.minutes is not None and k and _opens_sentence(
+                text, d.start) and drafts[k - 1].kind == "clock" and drafts[k - 1].sent == d.sent - 1 \
+                and drafts[k - 1].value:
+            # "... installerte oppdateringa klokka 12.50. Ti minutt seinare fall trafikken ut": the onset,
+            # counted from the time the sentence before ends on, whatever that time was
+            d.value, d.precision = _offset(drafts[k - 1], d)
+            continue
         if d.kind == "relative" and d.role == "start":
             d.role = "other"  # "ble stående i nesten to timer etterpå": an offset is an end or something else
         if d.kind == "relative" and _AFTER_EVENT.match(text, d.end) and not _AFTER_ONSET.match(text, d.end):

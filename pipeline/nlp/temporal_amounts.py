@@ -49,7 +49,7 @@ _AMOUNT = re.compile(rf"""(?<![\w.,])
     (?:(?P<mod2>drøy|drøye|drøyt|knapp|knappe|snau|snaue|god|gode|vel)\s+)?
     (?P<half>halv\s+)?
     (?:{_UNIT})(?!\w)
-    (?P<extra>\s+og\s+(?P<qty3>{_QTY})\s+(?:minutt(?:er|ar|a)?|min\b\.?))?
+    (?P<extra>\s+og\s+(?P<qty3>{_QTY})\s+(?:minutt(?:er|ar|a)?|min\b\.?|(?P<quarters>kvarter)(?!\w)))?
     (?P<post>\s+(?:{alt(RELATIVE_AFTER + ('lang', 'lange', 'langt', 'siden', 'sidan'))})(?!\w))?""", I | X)
 _MARKER = re.compile(rf"(?<!\w)(?:{alt(MARKER_PHRASES)})(?!\w)", I)
 _RATE_AFTER = re.compile(r"\s+i\s+(?:døgnet|uka|veka|året|timen)\b", I)
@@ -69,7 +69,8 @@ def _amount(m: re.Match, text: str) -> AmountAtom | None:
     post = " ".join((m["post"] or "").lower().split())
     if m["qty"]:  # a range ("fem-seks minutt") counts from its lower bound
         qty = _number(m["qty"]) + (0.5 if m["andhalf"] else 0)
-        minutes: int | None = round(qty * per * (0.5 if m["half"] else 1) + (_number(m["qty3"]) if m["extra"] else 0))
+        extra = _number(m["qty3"]) * (15 if m["quarters"] else 1) if m["extra"] else 0  # "ein time og eit kvarter"
+        minutes: int | None = round(qty * per * (0.5 if m["half"] else 1) + extra)
     elif m["vague"]:
         minutes = None
     elif m["half"] or (per == 30 and (m["mod"] or m["mod2"])):

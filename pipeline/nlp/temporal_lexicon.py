@@ -126,6 +126,9 @@ DATE_TO = ("til", "fram til", "frem til", "inntil")
 # Word before a weekday choosing the next (future) or a strictly earlier occurrence.
 WEEKDAY_NEXT = ("neste", "kommende", "kommande", "førstkommende", "førstkomande")
 WEEKDAY_LAST = ("sist", "siste", "forrige", "førre")
+# after a weekday: that day of the previous or next calendar week ("tirsdag forrige uke", "onsdag neste veke")
+WEEK_BEFORE = r"(?:i\s+)?(?:forrige|førre)\s+(?:uke|uka|veke|veka)"
+WEEK_AFTER = r"(?:i\s+)?(?:neste|kommende|kommande)\s+(?:uke|veke)"
 
 # Abbreviations ending in a full stop that do not end a sentence.
 ABBREVIATIONS = frozenset({
@@ -221,8 +224,11 @@ EXTRA_CUES: dict[str, tuple[str, ...]] = {
         "åpningstid", "åpningstider", "opningstid", "besøkstid", "ble stilt", "vart stilt",
         "stilt tilbake", "stilt fram", "tidsomstilling", "tidsomstillinga", "stilles", "stillast",
     ),
-    # longer phrases that only shield a shorter cue ("skal ha" = reportedly, not future)
-    "neutral": ("skal ha", "skal visstnok", "vil ha", "ikke planlagt", "ikkje planlagd"),
+    # longer phrases that only shield a shorter cue ("skal ha" = reportedly, not future; "torsdag forrige
+    # uke" dates this event, unlike "forrige uke" alone)
+    "neutral": ("skal ha", "skal visstnok", "vil ha", "ikke planlagt", "ikkje planlagd",
+                *(f"{day}{en} {i}{last} {week}" for day in WEEKDAYS for en in ("", "en") for i in ("", "i ")
+                  for last, weeks in (("forrige", ("uke", "uka")), ("førre", ("veke", "veka"))) for week in weeks)),
 }
 # Particle verbs split by the subject after a fronted time ("Torsdag kveld gikk systemet ned").
 _GAP = r"\s+(?:(?:[\w,-]+|\w{1,3}\.)\s+){1,8}?"  # (an abbreviation such as "St." may stand in it)

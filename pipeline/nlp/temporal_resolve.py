@@ -79,9 +79,12 @@ def year_for(day: int, month: int, ref: date, forward: bool) -> date | None:
 
 def weekday_date(weekday: int, ref: date, mode: str, forward: bool) -> date:
     """The weekday on or before `ref` (after it for 'neste' or in future-tense sentences; a week
-    before for "onsdag for ei veke sidan")."""
+    before for "onsdag for ei veke sidan"; in the calendar week before or after for "tirsdag forrige
+    uke", "onsdag neste veke")."""
     if mode == "week-ago":
         return weekday_date(weekday, ref - timedelta(days=7), "", False)
+    if mode in ("week-before", "week-after"):  # that day of the calendar week before or after ref's
+        return ref - timedelta(days=ref.weekday()) + timedelta(days=weekday + (-7 if mode == "week-before" else 7))
     if mode == "next" or forward:
         ahead = (weekday - ref.weekday()) % 7
         return ref + timedelta(days=ahead or (7 if mode == "next" else 0))

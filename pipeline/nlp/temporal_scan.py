@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .temporal_amounts import AmountAtom, Claims, scan_amounts
 from .temporal_lexicon import (
     ABBREVIATIONS, CLOCK_APPROX, CLOCK_DEADLINE, CLOCK_FROM, CLOCK_PREFIXES, CLOCK_SINCE, CLOCK_TO,
-    CLOCK_WORDS, HOLIDAYS, MONTHS, PARTS_OF_DAY, WEEKDAY_LAST, WEEKDAY_NEXT, WEEKDAYS, alt,
+    CLOCK_WORDS, HOLIDAYS, MONTHS, PARTS_OF_DAY, WEEK_AFTER, WEEK_BEFORE, WEEKDAY_LAST, WEEKDAY_NEXT, WEEKDAYS, alt,
 )
 
 I, X = re.IGNORECASE, re.VERBOSE
@@ -112,7 +112,8 @@ _WEEKDAY = re.compile(rf"""(?<!\w)
     (?:(?:tidlig|tidleg|sent|seint|utpå)\s+)?
     (?P<wd>{_WD})(?:s(?P<podc>{_POD})|ens|en|s)?
     (?:\s+(?P<pod>{_POD}))?
-    (?:\s+(?P<ago>for\s+(?:ei|en|ein|eit|ett)\s+(?:veke|uke)\s+sid[ae]n))?(?!\w)""", I | X)
+    (?:\s+(?:(?P<ago>for\s+(?:ei|en|ein|eit|ett)\s+(?:veke|uke)\s+sid[ae]n)|(?P<before>{WEEK_BEFORE})
+       |(?P<after>{WEEK_AFTER})))?(?!\w)""", I | X)
 _REL_DAY = re.compile(r"""(?<!\w)(?:(?:tidligere|tidlegare|tidlig|tidleg)\s+)?
     i\s*(?P<rel>forgårs|forgår|går|gær|dag|overmorgen|overmorgon|morgen|morgon)
     (?:\s*(?P<pod>kveld|morges|morgos|ettermiddag|formiddag|føremiddag|natt|tidlig|tidleg))?(?!\w)""", I | X)
@@ -179,7 +180,8 @@ def _scan_dates(text: str, s: int, e: int, claims: Claims) -> list[DateAtom]:
         add(DateAtom(m.start(), m.end(), rel_days=0, pod=pod, night="til" if pod == "natt" else ""))
     for m in _WEEKDAY.finditer(text, s, e):
         mod = (m["mod"] or "").lower()
-        mode = "next" if mod in WEEKDAY_NEXT else "last" if mod in WEEKDAY_LAST else "week-ago" if m["ago"] else ""
+        mode = ("next" if mod in WEEKDAY_NEXT else "last" if mod in WEEKDAY_LAST else "week-ago" if m["ago"]
+                else "week-before" if m["before"] else "week-after" if m["after"] else "")
         pod = PARTS_OF_DAY.get((m["podc"] or m["pod"] or "").lower())
         add(DateAtom(m.start(), m.end(), weekday=WEEKDAYS[m["wd"].lower()], wd_mode=mode, pod=pod,
                      night="etter" if pod == "natt" else ""))
