@@ -479,3 +479,15 @@ def test_a_media_byline_block_above_the_publication_line_is_not_a_contact(gaz):
             "Lise Marie Bakken\nlise.bakken@example.no\nPublisert: 31. mai 2023 06:00\n\n"
             "– Vi har ikke fått meldinger om feil medisinering, sier pressevakt Per Kolstad ved Akershus universitetssykehus.")
     assert [c.name for c in find_contacts(text, gaz)] == ["Per Kolstad"]
+
+
+def test_a_journalist_with_the_outlets_address_is_not_a_contact_on_a_media_site(gaz):
+    """On a newspaper's site, a closing name with an e-mail at the paper's own domain is its journalist;
+    on a trust's site the same lines are a contact block entry."""
+    text = ("Røntgensystemet på UNN er nede\n\nAnsatte fikk ikke åpnet bildene torsdag. – Vi tar bare akutte "
+            "undersøkelser, sier klinikksjef Ragnhild Olsen ved UNN.\n\n"
+            "Kontakt:\nTone Bakkevik\ntone.bakkevik@nordkalotten-avis.no\nTlf. 412 55 018")
+    media = find_contacts(text, gaz, url="https://www.nordkalotten-avis.no/nyheter/rontgen")
+    assert [c.name for c in media] == ["Ragnhild Olsen"]
+    trust_site = find_contacts(text, gaz, publisher_id="unn", url="https://unn.no/nyheter/rontgen")
+    assert [c.name for c in trust_site] == ["Ragnhild Olsen", "Tone Bakkevik"]

@@ -308,7 +308,9 @@ class OutageFacts:
         if recurred:  # the fix did not hold: the incident is open again
             end, end_p = None, None
         persons = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PER"]
-        found_contacts = contacts_mod.find_contacts(text, self.gaz, persons, publisher)
+        article = doc.user_data.get("article")
+        found_contacts = contacts_mod.find_contacts(text, self.gaz, persons, publisher,
+                                                    article.url if article is not None else None)
         doc._.outage = {
             "is_outage": is_outage,
             "score": score,

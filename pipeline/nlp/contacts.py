@@ -45,8 +45,13 @@ def find_contacts(
     gazetteer: Gazetteer,
     person_spans: Sequence[tuple[int, int]] = (),
     publisher_id: str | None = None,
+    url: str | None = None,
 ) -> list[Contact]:
-    """Return the press contacts of an article, one per person, in order of first mention."""
+    """Return the press contacts of an article, one per person, in order of first mention.
+
+    On a site that is not a trust's (`publisher_id` None), a person with an e-mail address at the
+    site's own domain works for the outlet: a journalist's byline, not a contact.
+    """
     spans = lines(text)
     skip = byline_lines(text, spans)
     names = name_spans(text, gazetteer, person_spans)
@@ -61,7 +66,21 @@ def find_contacts(
             describe(text, m, *m.pending, gazetteer)
             m.pending = None
 
-    return [_contact(group, gazetteer, publisher_id) for group in _merge(mentions, described)]
+    found = [_contact(group, gazetteer, publisher_id) for group in _merge(mentions, described)]
+    outlet = _domain(url) if publisher_id is None and url else None
+    return [c for c in found if not (outlet and c.email and _domain_of_email(c.email) == outlet)]
+
+
+def _domain(url: str) -> str | None:
+    """The host of a URL without "www." ("https://www.nordlys.no/x" gives nordlys.no)."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
+def _domain_of_email(email: str) -> str:
+    return email.rsplit("@", 1)[-1].lower().removeprefix("www.")
 
 
 def _quote_mentions(
