@@ -40,7 +40,8 @@ from .temporal_resolve import (
     CONTEXT_MAX_DAYS, OSLO, Draft, SentenceInfo, add_minutes, build_drafts, day_of, resolve_day,
 )
 from .temporal_roles import (
-    Stamp, announces_failure, announces_fix, assign_roles, find_cues, find_stamps, future_sentence, isolated_sentence,
+    Cue, Stamp, announces_failure, announces_fix, assign_roles, find_cues, find_stamps, future_sentence,
+    isolated_sentence,
 )
 from .temporal_scan import Atoms, scan_sentence, split_sentences
 
@@ -129,7 +130,7 @@ def other_years(text: str, start: int, end: int, ref: date | None) -> list[int]:
 _SOON_AFTER = re.compile(r"(?:like|rett|straks|kort|kort\s+tid|litt)\s+(?:etter|etterpå)\b[\s,]*", re.I)
 
 
-def _soon_after(drafts: list[Draft], text: str, sents: list[tuple[int, int]], cues: list) -> list[Draft]:
+def _soon_after(drafts: list[Draft], text: str, sents: list[tuple[int, int]], cues: list[list[Cue]]) -> list[Draft]:
     """"... var ferdig installert klokken 22.10. Like etter begynte Arena å henge": a sentence that opens
     on "like etter" with no time of its own, and tells of the onset, starts at about the time the
     sentence before ends on (as "like etter klokka 10" is about 10:00)."""
