@@ -107,6 +107,11 @@ def test_negations(rules_nlp, body, expected):
      "IT-infrastrukturen.", {"ahus"}),
     # a DPS makes the town a hospital's
     ("Datanettet falt ut ved Ofoten DPS i Narvik fredag.", {"unn"}),
+    # a trust that reviews the incident, and a centre calls were put through to
+    ("Meldingstenaren stoppa laurdag, og Helse Stavanger fekk ikkje sendt epikrisar. Helse Vest RHF vil gå gjennom "
+     "hendinga saman med Helse Vest IKT og dei råka helseføretaka.", {"helse-stavanger"}),
+    ("AMK-sentralen ved Kirkenes sykehus kunne søndag kveld ikke ta imot nødsamtaler fordi telefonløsningen falt ut. "
+     "Alle 113-anrop ble satt over til AMK-sentralen ved UNN i Tromsø.", {"finnmarkssykehuset"}),
 ])
 def test_helpers_receivers_bystanders_and_earlier_events_are_not_hit(rules_nlp, body, expected):
     assert trusts(rules_nlp, body) == expected
@@ -213,6 +218,11 @@ def test_failing_component_is_recorded_not_counted_as_a_system(rules_nlp):
     "Sjukehusa i vest stoppar tusenvis av angrepsforsøk kvar veke\n\nPublisert 14.02.2023\n\nKvar veke prøver ukjende "
     "aktørar å ta seg inn i datasystema til sjukehusa på Vestlandet. Ingen av forsøka har ført til at system har vore "
     "ute av drift.",
+    "Tilsette lurte av falsk e-post – ingen system nede\n\nPublisert 07.09.2023\n\nRundt 40 tilsette ved Stavanger "
+    "universitetssjukehus svarte på ein falsk e-post. – Angrepet har ikkje ført til driftsstans, seier "
+    "informasjonstryggleiksleiaren.",
+    "Fiberbrudd i Nordfjord\n\nPublisert 03.12.2024\n\nMandag ble en fiberforbindelse til Nordfjord sjukehus kuttet "
+    "under graving. Trafikken ble automatisk flyttet til en reserveforbindelse, og brukerne merket ikke noe.",
     "St. Olavs hospital i gul beredskap på grunn av høyt belegg\n\nPublisert 06.01.2025\n\nMange innleggelser gjør at "
     "sykehuset har satt gul beredskap. Pasienter som ringer sentralbordet, må regne med lengre ventetid enn normalt. "
     "Telefonsystemet fungerer som det skal.",
@@ -431,3 +441,29 @@ def test_a_split_verb_with_a_long_subject_closed_by_its_infinitive(rules_nlp):
 def test_an_abbreviation_inside_a_split_verb(rules_nlp):
     f = facts(rules_nlp, "Natt til lørdag sluttet påloggingen ved St. Olavs hospital å virke.")
     assert "OUTAGE_START" in f.signals and [t.id for t in f.trusts] == ["st-olavs"]
+
+
+def test_not_getting_images_sent_is_an_outage(rules_nlp):
+    text = ("Røntgenbilder blir liggende på Gravdal\n\nPublisert 19.04.2024\n\nSiden i 8-tiden fredag har sykehuset på "
+            "Gravdal ikke fått sendt røntgenbilder til radiologene i Bodø. Bildene blir liggende lokalt i Sectra.")
+    [f] = annotate([to_article(text, None, None, None)], rules_nlp)
+    assert f.is_outage and [t.id for t in f.trusts] == ["nordlandssykehuset"]
+
+
+def test_systems_users_had_no_access_to_or_could_not_mail_with_are_failing(rules_nlp):
+    f = facts(rules_nlp, "Torsdag føremiddag fall datanettet ut ved Kristiansund sjukehus. Frå klokka 11.05 har dei "
+                         "tilsette ikkje hatt tilgang til Helseplattforma eller e-post.")
+    assert {(s.id, s.type) for s in f.systems} == {(None, "NETWORK"), ("helseplattformen-epic", "EPJ"), (None, "EMAIL")}
+    f = facts(rules_nlp, "Helse Vest IKT stengde internettilgangen for Haugesund sjukehus tysdag kveld. Utan internett "
+                         "fekk dei tilsette verken sendt eller motteke e-post.")
+    assert (None, "EMAIL") in {(s.id, s.type) for s in f.systems}
+
+
+def test_an_end_for_some_while_the_others_still_fail_leaves_the_outage_ongoing(rules_nlp):
+    f = facts(rules_nlp, "I 9-tiden tirsdag begynte DIPS Arena å bli svært tregt ved Sørlandet sykehus og Vestre "
+                         "Viken.\n\nSørlandet sykehus meldte normal drift fra klokken 12.10. Ved Vestre Viken er "
+                         "journalsystemet fortsatt ustabilt.")
+    assert (f.status, f.end) == ("ongoing", None)
+    f = facts(rules_nlp, "I 9-tiden tirsdag begynte DIPS Arena å bli svært tregt ved Sørlandet sykehus.\n\nSørlandet "
+                         "sykehus meldte normal drift fra klokken 12.10. Det kan fortsatt bli noe ustabilt.")
+    assert f.status == "resolved" and f.end is not None  # a hedge is no failure

@@ -35,11 +35,13 @@ _NEITHER = re.compile(r"\bheller\s+ikk(?:e|je)\b[^,.;:]{0,50}$", re.I)
 # "anrop ble sendt videre til sentralbordet på Ahus", "pasientane vart køyrde til Førde": the receiver is not hit
 _RECEIVER = re.compile(
     r"\b(videresend\w*|vidaresend\w*|omdiriger\w*|overført\w*|overført|sendt|sendte|sendes|send|sende|kjørt|køyrd\w*|"
-    r"fraktet|frakta|fløyet|flydd|flytta|flyttet|henvist|tilvist)\b(\s+(videre|vidare|over))?\s+til\s+"
-    r"(\w+\s+){0,3}?((på|ved|i)\s+)?$", re.I)
+    r"fraktet|frakta|fløyet|flydd|flytta|flyttet|henvist|tilvist|satt|sett|koblet|kobla|kopla|koplet)\b"
+    r"(\s+(videre|vidare|over))?\s+til\s+([\w-]+\s+){0,3}?((på|ved|i)\s+)?$", re.I)
 _HOSPITAL_WORD = re.compile(r"\b(sykehus\w*|sjukehus\w*|klinikk\w*|hospital\w*|DPS\w*|distriktspsykiatrisk\w*)\b", re.I)
-# "Haukeland sende to fagfolk for å hjelpe kollegaene": a trust that helps is not hit
-_HELPS = re.compile(r"\b(for å hjelpe|for å hjelpa|hjelpte|hjelpe til|bisto|bistod|assisterte|lånte ut|stilte med)\b", re.I)
+# "Haukeland sende to fagfolk for å hjelpe kollegaene", "Helse Vest RHF vil gå gjennom hendinga": a trust
+# that helps or reviews is not hit (by that mention)
+_HELPS = re.compile(r"\b(for å hjelpe|for å hjelpa|hjelpte|hjelpe til|bisto|bistod|assisterte|lånte ut|stilte med|"
+                    r"gå gjennom (?:hendinga|hendelsen|hendingane|hendelsene)|evaluere (?:hendinga|hendelsen))\b", re.I)
 _CONTACT_LINE = re.compile(r"(@|\btelefon\b|\btlf\b|\bmobil\b|kontaktperson|pressevakt|mediekontakt|mediesid|pressekontakt)", re.I)
 # Infrastructure types recorded as the failing component when an application is named too.
 _SERVICE_PAGE = re.compile(r"\bSist oppdatert\b")
@@ -165,6 +167,30 @@ def recurred_after(doc: Doc, times: Sequence[TimeMention], end: datetime | date)
         stamps = [t for t in times if t.role == "update" and t.start_char < sent.start_char]
         when = own[0].value if own else stamps[-1].value if stamps else None
         if when is not None and _later(when, end):
+            return True
+    return _fixed_in_part(doc, times, end)
+
+
+_STILL = re.compile(r"\b(fortsatt|framleis|fremdeles|enno|ennå|stadig)\b", re.I)
+
+
+def _fixed_in_part(doc: Doc, times: Sequence[TimeMention], end: datetime | date) -> bool:
+    """Whether the end was only some users' ("Sørlandet sykehus meldte normal drift fra klokken 12.10.
+    Ved Vestre Viken er journalsystemet fortsatt ustabilt"): the sentence after it, in its paragraph,
+    says the failure still goes on."""
+    by_sent = sentence_signals(doc)
+    text = text_of(doc)
+    sents = sentences(doc)
+    for t in times:
+        if t.role != "end" or t.value != end:
+            continue
+        k = next((k for k, s in enumerate(sents) if s.start_char <= t.start_char < s.end_char), None)
+        if k is None or k + 1 >= len(sents) or "\n" in text[sents[k].end_char:sents[k + 1].start_char]:
+            continue
+        after = sents[k + 1]
+        signals = set(by_sent.get(after.start, ()))
+        if signals & _FAILING and "RESOLVED" not in signals and _STILL.search(span_text(after)) \
+                and not _HEDGE.search(span_text(after)):
             return True
     return False
 
