@@ -759,3 +759,15 @@ def test_a_later_bare_fra_day_before_the_start_is_not_the_start():
     text = ("Operasjonsprogrammet sluttet å virke like etter klokken 07.30 fredag. Teamene brukte utskrifter fra "
             "torsdag ettermiddag.")
     assert incident_window(find_times(text, date(2025, 10, 10)))[0] == dt(2025, 10, 10, 7, 30)
+
+
+@pytest.mark.parametrize("text, published, expected", [
+    # an error message on opening the system marks the onset
+    ("I halv ett-tida tysdag fekk tilsette ved Haukeland universitetssjukehus, Voss sjukehus og Kysthospitalet i "
+     "Hagevik feilmelding når dei prøvde å opne DIPS Arena.", date(2022, 11, 15), dt(2022, 11, 15, 12, 30)),
+    # "sidan klokka 17.30" in reported speech is still the onset, not the statement's time
+    ("17:40 Helse Bergen melder at ein feil i telefonisystemet sidan klokka 17.30 har gjort at AMK-sentralen ikkje "
+     "får teke imot 113-samtalar.", date(2024, 8, 22), dt(2024, 8, 22, 17, 30)),
+])
+def test_more_onset_phrasings(text, published, expected):
+    assert incident_window(find_times(text, published, "nn"))[0] == expected

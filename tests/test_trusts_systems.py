@@ -110,6 +110,8 @@ def test_negations(rules_nlp, body, expected):
     # a trust that reviews the incident, and a centre calls were put through to
     ("Meldingstenaren stoppa laurdag, og Helse Stavanger fekk ikkje sendt epikrisar. Helse Vest RHF vil gå gjennom "
      "hendinga saman med Helse Vest IKT og dei råka helseføretaka.", {"helse-stavanger"}),
+    ("Ein feil i telefonisystemet gjorde at AMK-sentralen ved Haukeland ikkje fekk teke imot 113-samtalar. "
+     "Samtalane blir sette over til AMK i Helse Førde.", {"helse-bergen"}),
     ("AMK-sentralen ved Kirkenes sykehus kunne søndag kveld ikke ta imot nødsamtaler fordi telefonløsningen falt ut. "
      "Alle 113-anrop ble satt over til AMK-sentralen ved UNN i Tromsø.", {"finnmarkssykehuset"}),
 ])
@@ -176,6 +178,12 @@ def test_publisher_is_the_trust_when_only_the_hospital_is_mentioned(rules_nlp):
     # another product of the failing type named in the background is not the failing one
     ("DIPS Arena var nede ved UNN tirsdag. UNN gikk over fra DIPS Classic til DIPS Arena høsten 2021.",
      [("dips-arena", "EPJ")]),
+    # "DIPS" in a text naming DIPS Arena is short for it; the vendor is no system; "gamle DIPS" is the old one
+    ("DIPS Arena falt ut ved Haukeland tysdag. Helse Vest IKT feilsøkte saman med leverandøren DIPS, og DIPS var "
+     "oppe att klokka 15.", [("dips-arena", "EPJ")]),
+    ("DIPS Arena falt ut ved Haukeland tysdag, og gamle DIPS kunne heller ikkje brukast.",
+     [("dips-arena", "EPJ"), ("dips-classic", "EPJ")]),
+    ("Datasambandet til Kristiansund sjukehus fall ut tysdag.", [(None, "NETWORK")]),
     # a system said to work, or named as the way round the outage, is not failing
     ("Mange ved UNN fikk ikke logget seg på påloggingstjenesten tirsdag. DIPS Arena og de andre fagsystemene fungerer, "
      "men mange får altså ikke tilgang til dem.", [(None, "OTHER")]),
@@ -223,6 +231,9 @@ def test_failing_component_is_recorded_not_counted_as_a_system(rules_nlp):
     "informasjonstryggleiksleiaren.",
     "Fiberbrudd i Nordfjord\n\nPublisert 03.12.2024\n\nMandag ble en fiberforbindelse til Nordfjord sjukehus kuttet "
     "under graving. Trafikken ble automatisk flyttet til en reserveforbindelse, og brukerne merket ikke noe.",
+    "Feil referanseområde på prøvesvar\n\nPublisert 20.05.2020\n\nEn feil i oppsettet av laboratoriesystemet ga "
+    "enkelte prøvesvar fra Sykehuset Østfold feil referanseområde fra mandag til onsdag. Selve analyseresultatene var "
+    "riktige, og systemet har hele tiden vært i drift.",
     "St. Olavs hospital i gul beredskap på grunn av høyt belegg\n\nPublisert 06.01.2025\n\nMange innleggelser gjør at "
     "sykehuset har satt gul beredskap. Pasienter som ringer sentralbordet, må regne med lengre ventetid enn normalt. "
     "Telefonsystemet fungerer som det skal.",

@@ -35,7 +35,7 @@ _NEITHER = re.compile(r"\bheller\s+ikk(?:e|je)\b[^,.;:]{0,50}$", re.I)
 # "anrop ble sendt videre til sentralbordet på Ahus", "pasientane vart køyrde til Førde": the receiver is not hit
 _RECEIVER = re.compile(
     r"\b(videresend\w*|vidaresend\w*|omdiriger\w*|overført\w*|overført|sendt|sendte|sendes|send|sende|kjørt|køyrd\w*|"
-    r"fraktet|frakta|fløyet|flydd|flytta|flyttet|henvist|tilvist|satt|sett|koblet|kobla|kopla|koplet)\b"
+    r"fraktet|frakta|fløyet|flydd|flytta|flyttet|henvist|tilvist|satt|sett|sette|settes|koblet|kobla|kopla|koplet)\b"
     r"(\s+(videre|vidare|over))?\s+til\s+([\w-]+\s+){0,3}?((på|ved|i)\s+)?$", re.I)
 _HOSPITAL_WORD = re.compile(r"\b(sykehus\w*|sjukehus\w*|klinikk\w*|hospital\w*|DPS\w*|distriktspsykiatrisk\w*)\b", re.I)
 # "Haukeland sende to fagfolk for å hjelpe kollegaene", "Helse Vest RHF vil gå gjennom hendinga": a trust
@@ -327,6 +327,8 @@ _WORKED = re.compile(r"\b(fungerte|fungerer|virket|virka|verka|gikk|gjekk|går)\
                      r"|\b(hele|heile)\s+(tiden|tida)\s+i\s+drift\b|\bi\s+drift\s+(hele|heile)\s+(tiden|tida)\b"
                      r"|\b(bruke|brukte|nytte|nytta)\b[^.]{0,40}\bsom (normalt|vanlig|vanleg)\b", re.I)
 _FAILURE_SIGNALS = {"OUTAGE_START", "OUTAGE_ONGOING", "DEGRADED", "IMPACT"}
+_OLD = re.compile(r"\b(gamle|gamla|gammel|gammal|dagens|eksisterende|eksisterande)\s+$", re.I)
+_VENDOR = re.compile(r"\b(leverandøren|leverandør|leverandørane|leverandørene|leverandøren sin|selskapet)\s+$", re.I)
 _CHANNEL = re.compile(r"\b(ringe|ringje|ring|kontakte|kontakt|bruke|nytte|via)\s+$", re.I)
 _NO_CHANNEL = re.compile(r"\b(ikke|ikkje|ingen|verken|korkje)\b", re.I)
 
@@ -341,6 +343,7 @@ def failing_systems(doc: Doc, gaz: Gazetteer, is_outage: bool = True) -> tuple[S
     by_sent = sentence_signals(doc)
     title = next(iter(sentences(doc)), None)
     hits: list[tuple[SystemHit, bool, bool]] = []  # (hit, is_component, in a failure sentence)
+    said: dict[str, set[str]] = {}  # product id -> how the text names it (lower-cased)
     for ent in doc.ents:
         sent = sentence_of(ent)
         if ent.label_ not in ("SYSTEM", "SYSTEM_TERM") or _in_contact_block(sent):
@@ -348,6 +351,10 @@ def failing_systems(doc: Doc, gaz: Gazetteer, is_outage: bool = True) -> tuple[S
         if is_outage and _WORKED.search(span_text(sent)):
             continue
         before = text_of(doc)[max(sent.start_char, ent.start_char - 40):ent.start_char]
+        if ent.label_ == "SYSTEM" and _VENDOR.search(before):
+            continue  # "feilsøkte saman med leverandøren DIPS": the company, not a system
+        if ent.label_ == "SYSTEM":  # ("gamle DIPS" is the old system itself, not short for the new one)
+            said.setdefault(ent.ent_id_, set()).add("" if _OLD.search(before) else " ".join(ent.text.lower().split()))
         if is_outage and _CHANNEL.search(before) and not _NO_CHANNEL.search(before):
             continue  # "pasientar vart bedne om å ringje 113": the way round the outage, not a failing system
         failing = (title is not None and sent.start == title.start) or bool(set(by_sent.get(sent.start, ())) & _FAILURE_SIGNALS)
@@ -366,6 +373,11 @@ def failing_systems(doc: Doc, gaz: Gazetteer, is_outage: bool = True) -> tuple[S
         # a product named elsewhere in the text says which system of a failing type it was, unless the
         # failure itself names one ("gikk over fra Dips Classic til Dips Arena i 2023" is background)
         hits = [h for h in hits if h[2] or (h[0].id and h[0].type in failing_types - named_types)]
+    # "DIPS" in a text that names DIPS Arena is short for it, not the older DIPS Classic
+    names = {h.id: (h.name or "").lower() for h, _, _ in hits if h.id}
+    shorthand = {i for i, forms in said.items() if len(forms) == 1 and (word := next(iter(forms)))
+                 and " " not in word and any(j != i and name.startswith(word + " ") for j, name in names.items())}
+    hits = [h for h in hits if h[0].id not in shorthand]
     systems = [h for h, component, _ in hits if not component]
     components = [h for h, component, _ in hits if component]
     if not systems:

@@ -235,6 +235,8 @@ _GAP = r"\s+(?:(?:[\w,-]+|\w{1,3}\.)\s+){1,8}?"  # (an abbreviation such as "St.
 _GAP0 = r"\s+(?:[\w-]+\s+){0,4}?"
 _GAP_POS = r"\s+(?:(?!ikke\b|ikkje\b|ikkj\b|ingen\b)[\w-]+\s+){0,8}?"  # no negation in the gap: "kunne ikke ... igjen"
 SPLIT_CUES: tuple[tuple[str, str], ...] = (
+    # "fekk tilsette ved Haukeland, Voss sjukehus og Kysthospitalet i Hagevik feilmelding": a list of places between
+    (r"\b(?:fikk|fekk|får)\s+(?:(?:[\w,-]+|\w{1,3}\.)\s+){1,12}?(?:opp\s+)?feilmelding(?:er|ar|a|en)?\b", "start"),
     (rf"\b(?:gikk|gjekk|går|falt|fall|fell|faller|datt|detta){_GAP}(?:ned|ut)\b", "start"),
     (rf"\b(?:sluttet|slutta|slutter|sluttar){_GAP}å\s+(?:virke|verke|fungere|svare|vise|sende|lagre|laste)\b",
      "start"),  # "sluttet Sectra å vise nye bilder"

@@ -173,8 +173,8 @@ def decide(d: Draft, clause: list[Cue], sentence: list[Cue]) -> tuple[str, float
     cats = {c.cat for c in cues}
     if cats & OVERRIDES or d.direction == "deadline" or any(c.cat == "past" for c in sentence):
         return "other", 0.85, False
-    if "speech" in cats and "end" not in cats:
-        return "other", 0.8, False
+    if "speech" in cats and "end" not in cats and d.direction != "since":
+        return "other", 0.8, False  # (not "melder at ein feil sidan klokka 17.30 har gjort at ...": the onset)
     near = _nearest(d, clause) or _nearest(d, sentence)
     if near == "planned":
         return "other", 0.8, False
