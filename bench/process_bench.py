@@ -41,7 +41,7 @@ OUT = Path(__file__).with_name("results.json")
 PER_HOST = 100  # articles per synthetic host (a host's listing pages reach 200)
 RATE_PER_S = 500.0  # requests per second per local host
 VARIANTS = ("bare", "process_full", "process_full_single", "process")
-REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))  # runs of each variant; the median run is reported
+REPEAT = max(1, int(os.environ.get("BENCH_REPEAT", "3")))  # runs of each variant; the median run is reported
 TARGETS = {"process_full_over_bare": 1.25, "process_over_bare": 0.25, "peak_rss_5k_over_1k": 1.3,
            "warm_rerun_over_cold": 0.1}
 
@@ -258,8 +258,10 @@ def bench_size(n: int, model: str) -> dict[str, Any]:
                 print(f"  {n:>6} {variant:<19} {tries[variant][-1]['seconds']:7.2f} s", file=sys.stderr)
                 if variant != "process":
                     db.unlink()
-        runs = {variant: _median_run(runs) for variant, runs in tries.items()}
-        runs["warm"] = measure("warm", Path(runs["process"]["db"]), model)  # a processed file, nothing changed
+        runs = {variant: _median_run(variant_runs) for variant, variant_runs in tries.items()}
+        runs["warm"] = measure("warm", Path(runs["process"].pop("db")), model)  # a processed file, nothing changed
+        for run in runs.values():
+            run.pop("db", None)  # temporary files, gone with the directory
         if runs["warm"]["articles"]:
             print(f"  warning: the warm re-run re-processed {runs['warm']['articles']} articles: did the code "
                   "or the model change meanwhile?", file=sys.stderr)

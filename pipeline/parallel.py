@@ -183,8 +183,10 @@ def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], 
         launch.join()
         if failed:
             raise BrokenProcessPool(failed[0])
-        pending.extend((part, pool.submit(annotate_extracted, items, spec)) for part, items in early)
-        early.clear()
+        while early:  # one at a time: a submit that fails leaves the rest in `early` for the fallback
+            part, items = early[0]
+            pending.append((part, pool.submit(annotate_extracted, items, spec)))
+            early.pop(0)
 
     try:
         try:
@@ -215,9 +217,13 @@ def _pooled(chunks: Iterator[list[Page]], spec: NlpSpec, langs: dict[str, str], 
                 raise  # a worker died mid-run (killed, out of memory): not something to paper over
             # the workers could not start (e.g. the forkserver could not build the pipeline)
             log.warning("worker processes could not start (%s): processing in this process", exc)
+            # in input order: handed over (the first early chunks, if the hand-over broke off), still early,
+            # the chunk in hand, the rest
+            for part, _ in pending:
+                yield from _results(part, annotate_chunk(part, spec, langs), seconds)
             for part, items in early:
                 yield from _results(part, annotate_extracted(items, spec), seconds)
-            for part in chain((p for p, _ in pending), [held] if held else [], chunks):
+            for part in chain([held] if held is not None else [], chunks):
                 yield from _results(part, annotate_chunk(part, spec, langs), seconds)
     finally:
         # all delivered: the workers wind down (interpreter exit, ~0.15 s) while this process writes

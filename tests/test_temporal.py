@@ -710,6 +710,8 @@ def test_an_offset_opening_a_sentence_counts_from_the_time_the_sentence_before_e
             "trafikken ut.\n\nUtfallet varte i ein time og eit kvarter.")
     start, _, end, _ = incident_window(find_times(text, date(2025, 6, 12), "nn"))
     assert (start, end) == (dt(2025, 6, 12, 13, 0), dt(2025, 6, 12, 14, 15))
+    later = text.split("\n\n")[0] + " Ein time seinare var nettet oppe att."  # a later offset counts from it
+    assert incident_window(find_times(later, date(2025, 6, 12), "nn"))[2] == dt(2025, 6, 12, 14, 0)
 
 
 @pytest.mark.parametrize("text, published, expected", [
@@ -744,6 +746,11 @@ def test_a_sentence_opening_on_like_etter_starts_at_the_time_before_it():
             "stabilt igjen.")
     start, start_p, end, _ = incident_window(find_times(text, date(2025, 3, 10)))
     assert (start, start_p, end) == (dt(2025, 3, 9, 22, 10), "approximate", dt(2025, 3, 10, 6, 45))
+
+
+def test_litt_etter_litt_is_gradually_not_a_start():
+    text = "Feilen ble rettet klokken 14.10. Litt etter litt begynte pasientene å komme tilbake."
+    assert incident_window(find_times(text, date(2025, 3, 10)))[0] is None
 
 
 def test_an_offset_after_the_onset_is_an_end_only_when_its_clause_says_so():

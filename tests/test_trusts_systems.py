@@ -112,6 +112,14 @@ def test_negations(rules_nlp, body, expected):
      "hendinga saman med Helse Vest IKT og dei råka helseføretaka.", {"helse-stavanger"}),
     ("Ein feil i telefonisystemet gjorde at AMK-sentralen ved Haukeland ikkje fekk teke imot 113-samtalar. "
      "Samtalane blir sette over til AMK i Helse Førde.", {"helse-bergen"}),
+    # ... but not a trust whose machines were "koblet til" the network, whose staff "sett til" patients, or a
+    # hospital trust reviewing its own incident
+    ("Alle datamaskiner som var koblet til nettverket i Helse Fonna mistet tilgangen til journalsystemet tirsdag.",
+     {"helse-fonna"}),
+    ("Pasientene ble sett til av personalet ved Haukeland etter at journalsystemet falt ut tirsdag.",
+     {"helse-bergen"}),
+    ("Journalsystemet var nede i tre timer tirsdag, og Sykehuset Østfold vil gå gjennom hendelsen.",
+     {"sykehuset-ostfold"}),
     ("AMK-sentralen ved Kirkenes sykehus kunne søndag kveld ikke ta imot nødsamtaler fordi telefonløsningen falt ut. "
      "Alle 113-anrop ble satt over til AMK-sentralen ved UNN i Tromsø.", {"finnmarkssykehuset"}),
 ])
@@ -183,6 +191,7 @@ def test_publisher_is_the_trust_when_only_the_hospital_is_mentioned(rules_nlp):
      "oppe att klokka 15.", [("dips-arena", "EPJ")]),
     ("DIPS Arena falt ut ved Haukeland tysdag, og gamle DIPS kunne heller ikkje brukast.",
      [("dips-arena", "EPJ"), ("dips-classic", "EPJ")]),
+    ("DIPS var nede ved UNN tirsdag. Også DIPS RIS falt ut.", [("dips-classic", "EPJ"), ("dips-ris", "RIS/PACS")]),
     ("Datasambandet til Kristiansund sjukehus fall ut tysdag.", [(None, "NETWORK")]),
     # a system said to work, or named as the way round the outage, is not failing
     ("Mange ved UNN fikk ikke logget seg på påloggingstjenesten tirsdag. DIPS Arena og de andre fagsystemene fungerer, "
@@ -478,3 +487,7 @@ def test_an_end_for_some_while_the_others_still_fail_leaves_the_outage_ongoing(r
     f = facts(rules_nlp, "I 9-tiden tirsdag begynte DIPS Arena å bli svært tregt ved Sørlandet sykehus.\n\nSørlandet "
                          "sykehus meldte normal drift fra klokken 12.10. Det kan fortsatt bli noe ustabilt.")
     assert f.status == "resolved" and f.end is not None  # a hedge is no failure
+    f = facts(rules_nlp, "I 9-tiden tirsdag begynte DIPS Arena å bli svært tregt ved Sørlandet sykehus.\n\nSystemet "
+                         "var tilbake i normal drift klokken 11.30. Det er fortsatt ikke kjent hvorfor journalsystemet "
+                         "falt ut.")
+    assert f.status == "resolved" and f.end is not None  # the search for the cause, and no other place

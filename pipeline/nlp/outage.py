@@ -34,14 +34,16 @@ _NOTICED_NOTHING = re.compile(r"\b(merket|merka|merkte)\s+(ingenting|inkje)\b", 
 _NEITHER = re.compile(r"\bheller\s+ikk(?:e|je)\b[^,.;:]{0,50}$", re.I)
 # "anrop ble sendt videre til sentralbordet på Ahus", "pasientane vart køyrde til Førde": the receiver is not hit
 _RECEIVER = re.compile(
-    r"\b(videresend\w*|vidaresend\w*|omdiriger\w*|overført\w*|overført|sendt|sendte|sendes|send|sende|kjørt|køyrd\w*|"
-    r"fraktet|frakta|fløyet|flydd|flytta|flyttet|henvist|tilvist|satt|sett|sette|settes|koblet|kobla|kopla|koplet)\b"
-    r"(\s+(videre|vidare|over))?\s+til\s+([\w-]+\s+){0,3}?((på|ved|i)\s+)?$", re.I)
+    r"(\b(videresend\w*|vidaresend\w*|omdiriger\w*|overført\w*|overført|sendt|sendte|sendes|send|sende|kjørt|køyrd\w*|"
+    r"fraktet|frakta|fløyet|flydd|flytta|flyttet|henvist|tilvist)\b(\s+(videre|vidare|over))?"
+    r"|\b(satt|sett|sette|settes|koblet|kobla|kopla|koplet)\s+(over|videre|vidare))"  # not "koblet til nettverket"
+    r"\s+til\s+([\w-]+\s+){0,3}?((på|ved|i)\s+)?$", re.I)
 _HOSPITAL_WORD = re.compile(r"\b(sykehus\w*|sjukehus\w*|klinikk\w*|hospital\w*|DPS\w*|distriktspsykiatrisk\w*)\b", re.I)
-# "Haukeland sende to fagfolk for å hjelpe kollegaene", "Helse Vest RHF vil gå gjennom hendinga": a trust
-# that helps or reviews is not hit (by that mention)
-_HELPS = re.compile(r"\b(for å hjelpe|for å hjelpa|hjelpte|hjelpe til|bisto|bistod|assisterte|lånte ut|stilte med|"
-                    r"gå gjennom (?:hendinga|hendelsen|hendingane|hendelsene)|evaluere (?:hendinga|hendelsen))\b", re.I)
+# "Haukeland sende to fagfolk for å hjelpe kollegaene": a trust that helps is not hit (by that mention)
+_HELPS = re.compile(r"\b(for å hjelpe|for å hjelpa|hjelpte|hjelpe til|bisto|bistod|assisterte|lånte ut|stilte med)\b", re.I)
+# "Helse Vest RHF vil gå gjennom hendinga": a regional authority that reviews its trusts' incident is not hit by it
+# (a hospital trust reviewing its own incident is)
+_REVIEWS = re.compile(r"\b(gå gjennom|evaluere)\s+(hendinga|hendelsen|hendingane|hendelsene)\b", re.I)
 _CONTACT_LINE = re.compile(r"(@|\btelefon\b|\btlf\b|\bmobil\b|kontaktperson|pressevakt|mediekontakt|mediesid|pressekontakt)", re.I)
 # Infrastructure types recorded as the failing component when an application is named too.
 _SERVICE_PAGE = re.compile(r"\bSist oppdatert\b")
@@ -177,7 +179,7 @@ _STILL = re.compile(r"\b(fortsatt|framleis|fremdeles|enno|ennå|stadig)\b", re.I
 def _fixed_in_part(doc: Doc, times: Sequence[TimeMention], end: datetime | date) -> bool:
     """Whether the end was only some users' ("Sørlandet sykehus meldte normal drift fra klokken 12.10.
     Ved Vestre Viken er journalsystemet fortsatt ustabilt"): the sentence after it, in its paragraph,
-    says the failure still goes on."""
+    names another place where the failure still goes on."""
     by_sent = sentence_signals(doc)
     text = text_of(doc)
     sents = sentences(doc)
@@ -190,9 +192,19 @@ def _fixed_in_part(doc: Doc, times: Sequence[TimeMention], end: datetime | date)
         after = sents[k + 1]
         signals = set(by_sent.get(after.start, ()))
         if signals & _FAILING and "RESOLVED" not in signals and _STILL.search(span_text(after)) \
-                and not _HEDGE.search(span_text(after)):
+                and not _HEDGE.search(span_text(after)) and not _CAUSE_HUNT.search(span_text(after)) \
+                and _places(after) - _places(sents[k]):
             return True
     return False
+
+
+# "Det er fortsatt ikke kjent hvorfor journalsystemet falt ut": the search for the cause, not the failure
+_CAUSE_HUNT = re.compile(r"\b(hvorfor|kvifor|årsak\w*|hva som|kva som|finne ut)\b", re.I)
+
+
+def _places(sent: Span) -> set[str]:
+    """The trusts, hospitals and towns a sentence names (their ids)."""
+    return {e.ent_id_ or e.text.lower() for e in sent.ents if e.label_ in ("TRUST", "HOSPITAL", "TOWN")}
 
 
 def _later(a: datetime | date, b: datetime | date) -> bool:
@@ -231,6 +243,8 @@ def trust_findings(doc: Doc, gaz: Gazetteer, publisher: str | None) -> tuple[tup
             continue  # "UNN hadde et lignende brudd i fjor høst": another, earlier event
         ids = _expand(ent, gaz)
         if _RECEIVER.search(left) or _HELPS.search(clause):
+            continue
+        if _REVIEWS.search(clause) and all(getattr(gaz.trusts.get(i), "kind", "") == "RHF" for i in ids):
             continue
         neg = _NEGATION.search(clause[:120]) or _NOTICED_NOTHING.search(clause[:120])
         if (neg and not re.search(r"\b(alle|heile|hele)\b", clause[:min(40, neg.start())], re.I)
@@ -373,10 +387,11 @@ def failing_systems(doc: Doc, gaz: Gazetteer, is_outage: bool = True) -> tuple[S
         # a product named elsewhere in the text says which system of a failing type it was, unless the
         # failure itself names one ("gikk over fra Dips Classic til Dips Arena i 2023" is background)
         hits = [h for h in hits if h[2] or (h[0].id and h[0].type in failing_types - named_types)]
-    # "DIPS" in a text that names DIPS Arena is short for it, not the older DIPS Classic
-    names = {h.id: (h.name or "").lower() for h, _, _ in hits if h.id}
-    shorthand = {i for i, forms in said.items() if len(forms) == 1 and (word := next(iter(forms)))
-                 and " " not in word and any(j != i and name.startswith(word + " ") for j, name in names.items())}
+    # "DIPS" in a text that names DIPS Arena is short for it, not the older DIPS Classic (not for DIPS RIS: another type)
+    named = {h.id: ((h.name or "").lower(), h.type) for h, _, _ in hits if h.id}
+    shorthand = {i for i, forms in said.items() if i in named and len(forms) == 1 and (word := next(iter(forms)))
+                 and " " not in word and any(j != i and name.startswith(word + " ") and kind == named[i][1]
+                                             for j, (name, kind) in named.items())}
     hits = [h for h in hits if h[0].id not in shorthand]
     systems = [h for h, component, _ in hits if not component]
     components = [h for h, component, _ in hits if component]

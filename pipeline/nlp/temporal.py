@@ -127,7 +127,7 @@ def other_years(text: str, start: int, end: int, ref: date | None) -> list[int]:
     return found
 
 
-_SOON_AFTER = re.compile(r"(?:like|rett|straks|kort|kort\s+tid|litt)\s+(?:etter|etterpå)\b[\s,]*", re.I)
+_SOON_AFTER = re.compile(r"(?:like|rett|straks|kort|kort\s+tid|litt)\s+(?:etter|etterpå)\b(?!\s+litt\b)[\s,]*", re.I)
 
 
 def _soon_after(drafts: list[Draft], text: str, sents: list[tuple[int, int]], cues: list[list[Cue]]) -> list[Draft]:
@@ -147,8 +147,9 @@ def _soon_after(drafts: list[Draft], text: str, sents: list[tuple[int, int]], cu
 
 
 def _weak_earlier_starts(drafts: list[Draft]) -> None:
-    """A later "fra <day>" with no outage word by it, on a day before the start told first, is not the
-    start: "Teamene brukte utskrifter fra torsdag ettermiddag" after "sluttet å virke ... fredag"."""
+    """A later start read from weak evidence (a bare "fra", no outage word by it: confidence under 0.85)
+    on a day before the start told first is not the start: "Teamene brukte utskrifter fra torsdag
+    ettermiddag" after "sluttet å virke like etter klokken 07.30 fredag"."""
     lead = next((d for d in drafts if d.role == "start" and d.value is not None), None)
     if lead is None or lead.confidence < 0.85:
         return
@@ -246,6 +247,7 @@ def _relative_values(drafts: list[Draft], text: str, sents: list[tuple[int, int]
             # "... installerte oppdateringa klokka 12.50. Ti minutt seinare fall trafikken ut": the onset,
             # counted from the time the sentence before ends on, whatever that time was
             d.value, d.precision = _offset(drafts[k - 1], d)
+            anchor, onset = d, onset or d  # later offsets ("Ein time seinare var nettet oppe att") count from it
             continue
         if d.kind == "relative" and d.role == "start":
             d.role = "other"  # "ble stående i nesten to timer etterpå": an offset is an end or something else
