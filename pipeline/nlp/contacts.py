@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
 
 from ..gazetteer import Gazetteer
 from ..records import Contact
+from ..urls import registrable_domain
 from .contacts_blocks import block_mentions, block_score, byline_lines, emails, phones
 from .contacts_lexicon import (
     BLOCK_HEADING,
@@ -67,20 +69,12 @@ def find_contacts(
             m.pending = None
 
     found = [_contact(group, gazetteer, publisher_id) for group in _merge(mentions, described)]
-    outlet = _domain(url) if publisher_id is None and url else None
-    return [c for c in found if not (outlet and c.email and _domain_of_email(c.email) == outlet)]
+    outlet = _domain(urlsplit(url).hostname or "") if publisher_id is None and url else None
+    return [c for c in found if not (outlet and c.email and _domain(c.email.rsplit("@", 1)[-1]) == outlet)]
 
 
-def _domain(url: str) -> str | None:
-    """The host of a URL without "www." ("https://www.nordlys.no/x" gives nordlys.no)."""
-    from urllib.parse import urlsplit
-
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.") or None
-
-
-def _domain_of_email(email: str) -> str:
-    return email.rsplit("@", 1)[-1].lower().removeprefix("www.")
+def _domain(host: str) -> str:
+    return registrable_domain(host.lower()) if host else ""
 
 
 def _quote_mentions(

@@ -84,7 +84,8 @@ class GazetteerRuler:
     def matches(self, doc: Doc) -> list[tuple[int, int, int]]:
         """(key, start, end) in the order of spaCy's entity_ruler: longest first, then leftmost."""
         matchers = [*self.phrases.values()]
-        if len(self.tokens) and (self.token_words is None or any(w in text_of(doc).lower() for w in self.token_words)):
+        lower = text_of(doc).lower() if len(self.tokens) and self.token_words else ""
+        if len(self.tokens) and (self.token_words is None or any(w in lower for w in self.token_words)):
             matchers.append(self.tokens)
         found = [m for matcher in matchers if len(matcher) for m in matcher(doc)]
         indexed = sorted((end, start, int(self.vocab.strings[key])) for key, start, end in found if start != end)

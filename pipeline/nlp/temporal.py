@@ -81,7 +81,7 @@ def find_times(text: str, published: date | None, lang: str = "nb") -> list[Time
             d.value, d.role = None, "other"
     drafts = _soon_after(drafts, text, sents, cues)
     _weak_earlier_starts(drafts)
-    background = _background(drafts, text, sents, whole)
+    background = _earlier_event_sentences(drafts, text, sents, whole)
     for d in drafts:
         if d.sent in background:
             d.value, d.role = None, "other"
@@ -146,11 +146,16 @@ def _soon_after(drafts: list[Draft], text: str, sents: list[tuple[int, int]], cu
     return sorted(out, key=lambda d: (d.sent, d.start))
 
 
+def _first_start(drafts: list[Draft]) -> Draft | None:
+    """The start told first in the text."""
+    return next((d for d in drafts if d.role == "start" and d.value is not None), None)
+
+
 def _weak_earlier_starts(drafts: list[Draft]) -> None:
     """A later start read from weak evidence (a bare "fra", no outage word by it: confidence under 0.85)
     on a day before the start told first is not the start: "Teamene brukte utskrifter fra torsdag
     ettermiddag" after "sluttet å virke like etter klokken 07.30 fredag"."""
-    lead = next((d for d in drafts if d.role == "start" and d.value is not None), None)
+    lead = _first_start(drafts)
     if lead is None or lead.confidence < 0.85:
         return
     for d in drafts:
@@ -163,11 +168,12 @@ def _weak_earlier_starts(drafts: list[Draft]) -> None:
 _THEN = re.compile(r"(?:da|då|den\s+gangen|den\s+gongen|den\s+gang|også\s+da|også\s+då)\b", re.I)
 
 
-def _background(drafts: list[Draft], text: str, sents: list[tuple[int, int]], whole: list[bool]) -> set[int]:
+def _earlier_event_sentences(drafts: list[Draft], text: str, sents: list[tuple[int, int]],
+                             whole: list[bool]) -> set[int]:
     """Sentences about an earlier event: after the first stated start, a sentence dated more than
     CONTEXT_MAX_DAYS before it or wholly in another year ("Helgelandssykehuset hadde også datatrøbbel
     14. mars i år", "hausten 2023"), and the "Da ..." sentences that go on about it."""
-    lead = next((d for d in drafts if d.role == "start" and d.value is not None), None)
+    lead = _first_start(drafts)
     out: set[int] = set()
     for i, (s, _) in enumerate(sents):
         dated = [d for d in drafts if d.sent == i and d.kind == "date" and d.source == "explicit" and d.value]
