@@ -20,7 +20,7 @@ test: install  ## run the whole test suite
 	$(PY) -m pytest -q
 
 train-ner: install  ## train the NorNE NER model into data/models/ (not part of make test)
-	$(PY) -m pipeline train-ner --train-on-dev
+	$(PY) -m pipeline train-ner --train-on-dev --members 5 --jobs 2
 
 bench: install  ## processing benchmark (BENCH_SIZES="1000 5000"): bare vs process_full vs process; writes bench/results.json
 	$(PY) -m bench.process_bench

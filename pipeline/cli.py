@@ -284,8 +284,14 @@ def build_gazetteer_cmd(domain: str) -> None:
               help="Add nob-dev to the training data and keep the last step (its dev scores are then not held out).")
 @click.option("--train-files", default="nob-train.iob,nno-train.iob", show_default=True,
               help="Comma-separated NorNE training splits.")
+@click.option("--members", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Train this many models (seeds system.seed, +1, ...) and save them as one majority vote.")
+@click.option("--min-votes", type=click.IntRange(min=1), default=None,
+              help="Votes an entity needs (default: a majority of --members).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Members trained at a time, one process each.")
 def train_ner_cmd(norne: str, out: str, work: str, overrides: tuple[str, ...], no_test: bool,
-                  train_on_dev: bool, train_files: str) -> None:
+                  train_on_dev: bool, train_files: str, members: int, min_votes: int | None, jobs: int) -> None:
     """Train the NER on NorNE (bokmål + nynorsk) from the committed config; writes metrics.json.
 
     Example: python -m pipeline train-ner --norne ../shared/norne
@@ -306,8 +312,11 @@ def train_ner_cmd(norne: str, out: str, work: str, overrides: tuple[str, ...], n
             parsed[key] = json.loads(value)
         except json.JSONDecodeError:
             parsed[key] = value
+    if min_votes is not None and min_votes > members:
+        raise ConfigError(f"--min-votes {min_votes} is more than --members {members}: pass at most {members}")
     metrics = train_ner(Path(norne), Path(out), Path(work), overrides=parsed, score_test=not no_test,
-                        train_on_dev=train_on_dev, train_files=files)
+                        train_on_dev=train_on_dev, train_files=files, members=members, min_votes=min_votes,
+                        jobs=jobs)
     click.echo(json.dumps({"dev": metrics["dev"], "test": metrics["test"]}, ensure_ascii=False))
 
 

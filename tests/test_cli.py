@@ -100,3 +100,10 @@ def test_train_ner_with_missing_norne_files(tmp_path):
     proc = cli("train-ner", "--train-files", "nob-nope.iob", "--out", str(tmp_path / "model"), "--work", str(tmp_path / "w"))
     assert_one_line_error(proc, 3, "nob-nope.iob")
     assert not (tmp_path / "model").exists()
+
+
+def test_train_ner_with_more_votes_than_members(tmp_path):
+    proc = cli("train-ner", "--members", "3", "--min-votes", "4", "--out", str(tmp_path / "model"),
+               "--work", str(tmp_path / "w"))
+    assert_one_line_error(proc, 3, "--min-votes 4 is more than --members 3")
+    assert not (tmp_path / "model").exists() and not (tmp_path / "w").exists()

@@ -11,8 +11,8 @@ from pipeline.nlp.training import DEFAULT_CONFIG, LABELS, convert_iob, evaluate_
 MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "ner"
 
 # Floors = what the committed model achieved on NorNE nob-test minus 0.005.
-TEST_ENTS_F_FLOOR = 0.724  # achieved 0.7299 (below the 0.748 of nb_core_news_sm)
-TEST_PER_F_FLOOR = 0.832  # achieved 0.8371 (nb_core_news_sm: 0.814)
+TEST_ENTS_F_FLOOR = 0.754  # achieved 0.7596 by the vote of five (nb_core_news_sm: 0.748)
+TEST_PER_F_FLOOR = 0.855  # achieved 0.8604 (nb_core_news_sm: 0.814)
 
 TINY_IOB = (
     "Kari\tB-PER\nNordmann\tI-PER\njobber\tO\ni\tO\nHelse\tB-ORG\nBergen\tI-ORG\n.\tO\n"

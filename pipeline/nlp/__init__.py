@@ -57,6 +57,8 @@ def _ner_only(model: Path):  # -> spacy.Language
 
     import spacy
 
+    from . import ner_vote  # noqa: F401  (registers the factory of a voting model)
+
     names = json.loads((model / "meta.json").read_text(encoding="utf-8")).get("pipeline", [])
     # the tokenizer the config builds is read from disk only when the saved one differs (ours does
     # not): reading it again re-adds every special case, a tenth of a second in every worker server

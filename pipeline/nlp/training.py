@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import shutil
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = Path(__file__).with_name("ner.cfg")
+# how the members of a vote differ besides their seed: ner.cfg overrides, member i gets entry i % len
+MEMBER_OVERRIDES = Path(__file__).with_name("ner_members.json")
 DEFAULT_NORNE_DIR = REPO_ROOT.parent / "shared" / "norne"
 DEFAULT_MODEL_DIR = REPO_ROOT / "data" / "models" / "ner"
 DEFAULT_WORK_DIR = REPO_ROOT / "data" / "scratch" / "ner"
@@ -152,6 +155,8 @@ def _scores(raw: dict) -> dict:
 
 def evaluate_iob(model_dir: Path, iob_path: Path) -> dict:
     """Score a trained pipeline on a NorNE IOB file (gold tokenisation, MISC mapped to O)."""
+    from . import ner_vote  # noqa: F401  (registers the factory a voting model needs)
+
     nlp = spacy.load(model_dir)
     docbin, _ = convert_iob(iob_path, nlp)
     examples = []
@@ -159,6 +164,49 @@ def evaluate_iob(model_dir: Path, iob_path: Path) -> dict:
         spaces = [bool(token.whitespace_) for token in gold]
         examples.append(Example(Doc(nlp.vocab, words=[t.text for t in gold], spaces=spaces), gold))
     return _scores(nlp.evaluate(examples))
+
+
+def assemble_vote(member_dirs: list[Path], out_dir: Path, min_votes: int | None = None) -> Path:
+    """Save the NER models in `member_dirs` (same config, other seeds) as one voting "ner" pipeline.
+
+    The members keep their weights; `min_votes` defaults to a majority.
+    """
+    from .ner_vote import NerVote  # noqa: F401  (registers the factory)
+
+    member_dirs = [Path(d) for d in member_dirs]
+    nlp = spacy.load(member_dirs[0])
+    model_config = nlp.config.interpolate()["components"]["ner"]["model"]
+    for other in member_dirs[1:]:
+        if spacy.load(other).config.interpolate()["components"]["ner"]["model"] != model_config:
+            raise ValueError(f"{other} has another architecture than {member_dirs[0]}: members must match")
+    nlp.remove_pipe("ner")
+    votes = min_votes or len(member_dirs) // 2 + 1
+    vote = nlp.add_pipe("ner_vote", name="ner",
+                        config={"model": model_config, "members": len(member_dirs), "min_votes": votes})
+    weights = hashlib.sha1()
+    for member, member_dir in zip(vote.members, member_dirs):
+        member.from_disk(member_dir / "ner", exclude=["vocab"])
+        weights.update((member_dir / "ner" / "model").read_bytes())
+    # meta.json names what the model is (the run's code version hashes it): not member 0's scores
+    nlp.meta["description"] = f"majority vote ({votes} of {len(member_dirs)}) of NorNE NER models"
+    nlp.meta["performance"] = {}
+    nlp.meta["members_sha1"] = weights.hexdigest()
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    nlp.to_disk(out_dir)
+    _keep_only_label_strings(out_dir)
+    return out_dir
+
+
+def _keep_only_label_strings(model_dir: Path) -> None:
+    """Drop the training data's word types from the saved vocabulary (tens of thousands of NorNE words).
+
+    The model reads hashes of words, not the strings, and its labels are saved with it; the list
+    is a megabyte of NorNE vocabulary that the model does not need and the repository should not carry.
+    """
+    path = model_dir / "vocab" / "strings.json"
+    if path.exists():
+        path.write_text(json.dumps(sorted(LABELS)) + "\n", encoding="utf-8")
 
 
 def _best_dev_score(run_dir: Path) -> float | None:
@@ -180,15 +228,36 @@ def _write_readme(out_dir: Path, metrics: dict) -> None:
     files = [f["file"] for f in metrics.get("data", {}).get("train", {}).get("files", [])] or list(TRAIN_FILES)
     chosen = ("the last step (trained on dev too: its dev scores are not held-out)"
               if metrics.get("trained_on_dev") else f"the best step on {DEV_FILE}")
+    members = metrics.get("members") or []
+    vote = (f" It is a vote of {len(members)} models (seeds {', '.join(str(m['seed']) for m in members)}): "
+            f"an entity needs {metrics['min_votes']} of them." if len(members) > 1 else "")
     lines = [
         "# NorNE named-entity recogniser",
         "",
         f"Trained by `pipeline/nlp/training.py` from `{metrics['config']}` with overrides "
         f"{metrics['overrides'] or '{}'} on {', '.join(files)} (NorNE; MISC dropped), "
-        f"model of {chosen}. Scores: metrics.json.",
+        f"model of {chosen}.{vote} Scores: metrics.json.",
         "",
     ]
     (out_dir / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _train_member(config: Path, overrides: dict, run_dir: Path, keep: str, out_dir: Path) -> float:
+    """Train one model with spaCy into run_dir, copy its `keep` step to out_dir; return the seconds."""
+    from spacy.cli.train import train as spacy_train
+
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    log.info("training %s with overrides %s", config, overrides)
+    started = time.monotonic()
+    spacy_train(Path(config), output_path=run_dir, use_gpu=-1, overrides=overrides)
+    seconds = round(time.monotonic() - started, 1)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    shutil.copytree(run_dir / keep, out_dir)
+    _forget_data_paths(out_dir / "config.cfg")
+    _keep_only_label_strings(out_dir)
+    return seconds
 
 
 def train_ner(
@@ -200,6 +269,9 @@ def train_ner(
     score_test: bool = True,
     train_on_dev: bool = False,
     train_files: tuple[str, ...] = TRAIN_FILES,
+    members: int = 1,
+    min_votes: int | None = None,
+    jobs: int = 1,
 ) -> dict:
     """Convert NorNE, train ``config``, copy model-best to out_dir and write its metrics.json.
 
@@ -207,13 +279,16 @@ def train_ner(
     ``train_files`` names the NorNE training splits (default bokmål and nynorsk).
     ``train_on_dev=True`` adds nob-dev to the training data and keeps model-last (a fixed step
     count chosen on dev beforehand): its dev scores are then not held-out and mean nothing.
+    ``members > 1`` trains that many models with seeds system.seed, system.seed + 1, ... and the
+    overrides of ner_members.json (``jobs`` at a time, one process each), and saves them as one
+    voting model (`ner_vote`): an entity needs ``min_votes`` of them (default a majority).
     """
-    from spacy.cli.train import train as spacy_train
-
     norne_dir, out_dir, work_dir = Path(norne_dir), Path(out_dir), Path(work_dir)
     missing = [n for n in (*train_files, DEV_FILE, TEST_FILE) if not (norne_dir / n).is_file()]
     if missing:
         raise FileNotFoundError(f"NorNE files missing in {norne_dir}: {missing}")
+    if members < 1 or not 1 <= (min_votes or 1) <= members:
+        raise ValueError(f"need members >= 1 and 1 <= min_votes <= members, got {members} and {min_votes}")
     nlp = spacy.blank("nb")
     train_path, dev_path = work_dir / "train.spacy", work_dir / "dev.spacy"
     data = {
@@ -221,25 +296,44 @@ def train_ner(
                                nlp, train_path),
         "dev": _convert_many([norne_dir / DEV_FILE], nlp, dev_path),
     }
-    run_dir = work_dir / "run"
-    if run_dir.exists():
-        shutil.rmtree(run_dir)
-    all_overrides = {"paths.train": str(train_path), "paths.dev": str(dev_path)}
-    all_overrides.update(overrides or {})
-    log.info("training %s with overrides %s", config, all_overrides)
-    started = time.monotonic()
-    spacy_train(Path(config), output_path=run_dir, use_gpu=-1, overrides=all_overrides)
-    seconds = round(time.monotonic() - started, 1)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    shutil.copytree(run_dir / ("model-last" if train_on_dev else "model-best"), out_dir)
-    _forget_data_paths(out_dir / "config.cfg")
+    base = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
+    keep = "model-last" if train_on_dev else "model-best"
+    if members == 1:
+        seeds, plans = [None], [(config, base, work_dir / "run", keep, out_dir)]
+    else:
+        first = int(base.get("system.seed", spacy.util.load_config(config)["system"]["seed"]))
+        seeds = [first + i for i in range(members)]
+        variants = json.loads(MEMBER_OVERRIDES.read_text(encoding="utf-8")) or [{}]
+        # the command line's overrides win over a member's own
+        plans = [(config, {**variants[i % len(variants)], **base, "system.seed": seed}, work_dir / f"run{i}", keep,
+                  work_dir / f"member{i}") for i, seed in enumerate(seeds)]
+    if jobs > 1 and len(plans) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(min(jobs, len(plans)), mp_context=multiprocessing.get_context("spawn")) as pool:
+            seconds = list(pool.map(_train_member, *zip(*plans)))
+    else:
+        seconds = [_train_member(*plan) for plan in plans]
+    member_metrics = []
+    if members > 1:
+        member_dirs = [plan[4] for plan in plans]
+        member_metrics = [{
+            "seed": seed,
+            "overrides": {k: v for k, v in plan[1].items() if not k.startswith("paths.")},
+            "training_seconds": secs,
+            "best_dev_ents_f_during_training": None if train_on_dev else _best_dev_score(plan[2]),
+            "dev": evaluate_iob(member_dir, norne_dir / DEV_FILE),
+            "test": evaluate_iob(member_dir, norne_dir / TEST_FILE) if score_test else None,
+        } for seed, secs, plan, member_dir in zip(seeds, seconds, plans, member_dirs)]
+        assemble_vote(member_dirs, out_dir, min_votes)
     metrics = {
         "config": Path(config).name,
         "overrides": dict(overrides or {}),
-        "training_seconds": seconds,
+        "training_seconds": round(sum(seconds), 1),
         "model_bytes": sum(f.stat().st_size for f in out_dir.rglob("*") if f.is_file()),
-        "best_dev_ents_f_during_training": None if train_on_dev else _best_dev_score(run_dir),
+        "best_dev_ents_f_during_training": (None if train_on_dev or members > 1
+                                            else _best_dev_score(work_dir / "run")),
         "trained_on_dev": train_on_dev,
         "labels": list(LABELS),
         "dropped_labels": list(DROPPED_LABELS),
@@ -249,6 +343,9 @@ def train_ner(
         "test": evaluate_iob(out_dir, norne_dir / TEST_FILE) if score_test else None,
         "spacy_version": spacy.__version__,
     }
+    if members > 1:
+        metrics["min_votes"] = min_votes or members // 2 + 1
+        metrics["members"] = member_metrics
     text = json.dumps(metrics, indent=2, ensure_ascii=False) + "\n"
     (out_dir / "metrics.json").write_text(text, encoding="utf-8")
     _write_readme(out_dir, metrics)
@@ -272,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated NorNE training splits (default: %(default)s)")
     parser.add_argument("--train-on-dev", action="store_true",
                         help="add nob-dev to the training data, keep model-last (dev scores not held-out)")
+    parser.add_argument("--members", type=int, default=1, help="models (seeds) in the saved vote (default 1: no vote)")
+    parser.add_argument("--min-votes", type=int, default=None, help="votes an entity needs (default a majority)")
+    parser.add_argument("--jobs", type=int, default=1, help="members trained at a time")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     overrides = {}
@@ -283,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
             overrides[key] = value
     train_ner(args.norne, args.out, args.work, args.config, overrides,
               score_test=not args.no_test, train_on_dev=args.train_on_dev,
-              train_files=tuple(f.strip() for f in args.train_files.split(",") if f.strip()))
+              train_files=tuple(f.strip() for f in args.train_files.split(",") if f.strip()),
+              members=args.members, min_votes=args.min_votes, jobs=args.jobs)
     return 0
 
 

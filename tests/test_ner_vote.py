@@ -1,0 +1,149 @@
+"""The voting NER (pipeline.nlp.ner_vote): majority spans, members blind to each other, saving."""
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import Span
+from spacy.training import Example
+
+from pipeline.nlp.ner_vote import NerVote
+from pipeline.nlp.training import LABELS, assemble_vote
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "models" / "ner"
+
+
+class FixedMember:
+    """A member that predicts fixed (start, end, label) spans and records the entities it was shown."""
+
+    def __init__(self, *spans: tuple[int, int, str]) -> None:
+        self.spans, self.shown = spans, []
+
+    def predict(self, docs):  # noqa: ANN001, ANN201
+        self.shown.append([(e.start, e.end, e.label_) for e in docs[0].ents])
+        return None
+
+    def set_annotations(self, docs, _states) -> None:  # noqa: ANN001
+        for doc in docs:  # like spaCy's NER: the preset entities stay, new ones are added
+            doc.set_ents([Span(doc, s, e, label=label) for s, e, label in self.spans], default="unmodified")
+
+
+def _vote(members, min_votes=2):  # noqa: ANN001, ANN202
+    nlp = spacy.blank("nb")
+    return nlp, NerVote(nlp, "ner", members, min_votes)
+
+
+def test_majority_spans_win_and_overlaps_go_to_more_votes() -> None:
+    """A span needs min_votes; of two overlapping spans the one with more votes (then the longer) stays."""
+    text = "Kari Nordmann i Helse Bergen ringte Ola Hansen fra Tromsø i går ."
+    # tokens:  0    1       2 3     4      5      6   7      8   9      10 11 12
+    members = [
+        FixedMember((0, 2, "PER"), (3, 5, "ORG"), (6, 8, "PER"), (9, 10, "GPE_LOC")),
+        FixedMember((0, 2, "PER"), (3, 5, "GPE_ORG"), (6, 7, "PER"), (9, 10, "GPE_LOC")),
+        FixedMember((0, 1, "PER"), (3, 5, "GPE_ORG"), (6, 7, "PER"), (11, 12, "DRV")),
+    ]
+    nlp, vote = _vote(members)
+    doc = vote(nlp.make_doc(text))
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("Kari Nordmann", "PER"),  # 2 votes; "Kari" alone (1 vote) overlaps it
+        ("Helse Bergen", "GPE_ORG"),  # 2 votes against ORG's 1
+        ("Ola", "PER"),  # 2 votes against "Ola Hansen"'s 1
+        ("Tromsø", "GPE_LOC"),
+    ]  # "går" (1 vote) is dropped
+    assert all(token.ent_iob_ in ("B", "I", "O") for token in doc)
+
+
+def test_ties_go_to_the_longer_span_and_a_lone_vote_is_enough_with_min_votes_one() -> None:
+    text = "Sykehuset Innlandet Gjøvik har feil ."
+    members = [FixedMember((0, 2, "ORG")), FixedMember((0, 3, "ORG"))]
+    nlp, vote = _vote(members, min_votes=1)
+    assert [e.text for e in vote(nlp.make_doc(text)).ents] == ["Sykehuset Innlandet Gjøvik"]
+    nlp, vote = _vote(members, min_votes=2)
+    assert list(vote(nlp.make_doc(text)).ents) == []
+
+
+def test_members_see_only_the_preset_entities_which_stay() -> None:
+    """Each member sees the ruler's entities, never another member's; preset spans keep their ids."""
+    members = [FixedMember((0, 2, "PER")), FixedMember((0, 2, "PER")), FixedMember((4, 5, "ORG"))]
+    nlp, vote = _vote(members)
+    doc = nlp.make_doc("Kari Nordmann sa at Sectra var nede .")
+    doc.ents = [Span(doc, 4, 5, label="SYSTEM", span_id="sectra")]
+    docs = list(vote.pipe([doc]))
+    assert [m.shown for m in members] == [[[(4, 5, "SYSTEM")]]] * 3
+    assert [(e.text, e.label_, e.id_) for e in docs[0].ents] == [("Kari Nordmann", "PER", ""), ("Sectra", "SYSTEM", "sectra")]
+
+
+def test_min_votes_must_be_within_members() -> None:
+    with pytest.raises(ValueError, match="min_votes"):
+        spacy.blank("nb").add_pipe("ner_vote", config={"model": _MODEL, "members": 2, "min_votes": 3})
+
+
+_MODEL = {"@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner", "extra_state_tokens": False, "hidden_width": 16,
+          "maxout_pieces": 2, "use_upper": True,
+          "tok2vec": {"@architectures": "spacy.HashEmbedCNN.v2", "width": 32, "depth": 2, "embed_size": 500,
+                      "window_size": 1, "maxout_pieces": 2, "subword_features": True, "pretrained_vectors": None}}
+_TRAIN = [
+    ("Kari Nordmann jobber i Bergen .", ["B-PER", "L-PER", "O", "O", "U-GPE_LOC", "O"]),
+    ("Ola Hansen bor i Tromsø .", ["B-PER", "L-PER", "O", "O", "U-GPE_LOC", "O"]),
+    ("Helse Bergen har feil i DIPS .", ["B-ORG", "L-ORG", "O", "O", "O", "U-PROD", "O"]),
+]
+
+
+def _tiny_model(path: Path, hidden_width: int = 16) -> Path:
+    """Train a small NER for a few rounds (deterministic) and save it like train-ner's members."""
+    spacy.util.fix_random_seed(0)
+    nlp = spacy.blank("nb")
+    nlp.add_pipe("ner", config={"model": {**_MODEL, "hidden_width": hidden_width}})
+    examples = [Example.from_dict(nlp.make_doc(text), {"entities": tags}) for text, tags in _TRAIN]
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(30):
+        nlp.update(examples, sgd=optimizer)
+    nlp.to_disk(path)
+    return path
+
+
+def test_a_saved_vote_of_one_model_predicts_what_it_does_at_half_the_size(tmp_path: Path) -> None:
+    """Three copies of one model vote as that model; saved in half precision, loaded by spacy.load."""
+    single = _tiny_model(tmp_path / "single")
+    out = assemble_vote([single, single, single], tmp_path / "vote")
+    loaded = spacy.load(out)
+    assert loaded.pipe_names == ["ner"] and isinstance(loaded.get_pipe("ner"), NerVote)
+    assert loaded.get_pipe("ner").min_votes == 2 and loaded.get_pipe("ner").labels == ("GPE_LOC", "ORG", "PER", "PROD")
+    texts = [text for text, _ in _TRAIN] + ["Kari Nordmann bor i Tromsø .", "Ola Hansen jobber i Helse Bergen ."]
+    expected = [[(e.start, e.end, e.label_) for e in doc.ents] for doc in spacy.load(single).pipe(texts)]
+    assert any(expected)
+    assert [[(e.start, e.end, e.label_) for e in doc.ents] for doc in loaded.pipe(texts)] == expected
+    assert json.loads((out / "vocab" / "strings.json").read_text(encoding="utf-8")) == sorted(LABELS)
+    member_bytes = (out / "ner" / "member0" / "model").stat().st_size
+    assert member_bytes < 0.6 * (single / "ner" / "model").stat().st_size
+
+
+def test_members_must_share_an_architecture(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="another architecture"):
+        assemble_vote([_tiny_model(tmp_path / "a"), _tiny_model(tmp_path / "b", hidden_width=8)], tmp_path / "vote")
+    assert not (tmp_path / "vote").exists()
+
+
+@pytest.mark.model
+def test_the_committed_model_is_a_majority_vote_saved_in_half_precision() -> None:
+    metrics = json.loads((MODEL_DIR / "metrics.json").read_text(encoding="utf-8"))
+    members = metrics["members"]
+    assert len(members) >= 3 and metrics["min_votes"] == len(members) // 2 + 1
+    assert len({m["seed"] for m in members}) == len(members)
+    # the vote scores above each of its members on nob-test
+    assert metrics["test"]["ents_f"] > max(m["test"]["ents_f"] for m in members)
+    assert metrics["model_bytes"] == sum(f.stat().st_size for f in MODEL_DIR.rglob("*")
+                                         if f.is_file() and f.name not in ("metrics.json", "README.md"))
+    vote = spacy.load(MODEL_DIR).get_pipe("ner")
+    assert isinstance(vote, NerVote) and len(vote.members) == len(members)
+    params = sum(node.get_param(name).size for node in vote.members[0].model.walk()
+                 for name in node.param_names if node.has_param(name))
+    assert (MODEL_DIR / "ner" / "member0" / "model").stat().st_size < 2.2 * params  # two bytes a weight
+
+
+@pytest.mark.model
+def test_the_committed_model_carries_no_training_vocabulary() -> None:
+    """Only the labels are saved as strings: the NorNE word list is not republished with the model."""
+    strings = json.loads((MODEL_DIR / "vocab" / "strings.json").read_text(encoding="utf-8"))
+    assert sorted(strings) == sorted(json.loads((MODEL_DIR / "metrics.json").read_text(encoding="utf-8"))["labels"])
