@@ -147,3 +147,16 @@ def test_the_committed_model_carries_no_training_vocabulary() -> None:
     """Only the labels are saved as strings: the NorNE word list is not republished with the model."""
     strings = json.loads((MODEL_DIR / "vocab" / "strings.json").read_text(encoding="utf-8"))
     assert sorted(strings) == sorted(json.loads((MODEL_DIR / "metrics.json").read_text(encoding="utf-8"))["labels"])
+
+
+@pytest.mark.model
+def test_spacy_load_finds_the_vote_without_importing_the_project() -> None:
+    """The package's spacy_factories entry point registers ner_vote for plain spacy.load."""
+    import subprocess
+    import sys
+
+    code = ("import sys, spacy; nlp = spacy.load(sys.argv[1]); print(type(nlp.get_pipe('ner')).__name__, "
+            "[e.label_ for e in nlp('Kari Nordmann jobber i Helse Bergen.').ents])")
+    proc = subprocess.run([sys.executable, "-c", code, str(MODEL_DIR)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.startswith("NerVote ") and "PER" in proc.stdout
