@@ -90,9 +90,9 @@ _TRAIN = [
 ]
 
 
-def _tiny_model(path: Path, hidden_width: int = 16) -> Path:
+def _tiny_model(path: Path, hidden_width: int = 16, seed: int = 0) -> Path:
     """Train a small NER for a few rounds (deterministic) and save it like train-ner's members."""
-    spacy.util.fix_random_seed(0)
+    spacy.util.fix_random_seed(seed)
     nlp = spacy.blank("nb")
     nlp.add_pipe("ner", config={"model": {**_MODEL, "hidden_width": hidden_width}})
     examples = [Example.from_dict(nlp.make_doc(text), {"entities": tags}) for text, tags in _TRAIN]
@@ -119,6 +119,49 @@ def test_a_saved_vote_of_one_model_predicts_what_it_does_at_half_the_size(tmp_pa
     assert member_bytes < 0.6 * (single / "ner" / "model").stat().st_size
 
 
+def _weights(model) -> list:  # noqa: ANN001
+    return [node.get_param(name) for node in model.walk() for name in node.param_names if node.has_param(name)]
+
+
+def test_each_member_keeps_its_own_weights_through_disk_and_bytes(tmp_path: Path) -> None:
+    """Members of other seeds load their own weights (to half precision), saving leaves the live ones alone."""
+    import numpy
+
+    sources = [_tiny_model(tmp_path / f"seed{seed}", seed=seed) for seed in (0, 1, 2)]
+    out = assemble_vote(sources, tmp_path / "vote")
+    nlp = spacy.load(out)
+    vote = nlp.get_pipe("ner")
+    for member, source in zip(vote.members, sources):
+        theirs = _weights(spacy.load(source).get_pipe("ner").model)
+        ours = _weights(member.model)
+        assert all(a.dtype == numpy.float32 for a in ours)
+        assert all(numpy.allclose(a, b, rtol=1e-3, atol=1e-4) for a, b in zip(ours, theirs))
+    assert not numpy.allclose(_weights(vote.members[0].model)[0], _weights(vote.members[1].model)[0])
+    before = [w.copy() for w in _weights(vote.members[0].model)]
+    nlp.to_disk(tmp_path / "again")
+    assert all(numpy.array_equal(a, b) for a, b in zip(before, _weights(vote.members[0].model)))
+    copy = spacy.util.load_model_from_config(nlp.config).from_bytes(nlp.to_bytes())
+    texts = ["Kari Nordmann bor i Tromsø .", "Ola Hansen jobber i Helse Bergen ."]
+    assert ([[(e.start, e.end, e.label_) for e in d.ents] for d in copy.pipe(texts)]
+            == [[(e.start, e.end, e.label_) for e in d.ents] for d in nlp.pipe(texts)])
+
+
+def test_blocked_tokens_stay_blocked_for_every_member(tmp_path: Path) -> None:
+    """Tokens the caller blocked get no entity from any member: the vote of copies acts as the model does."""
+    single = _tiny_model(tmp_path / "single")
+    vote = spacy.load(assemble_vote([single, single, single], tmp_path / "vote"))
+    model = spacy.load(single)
+    text = "Kari Nordmann jobber i Bergen ."
+    assert ("Kari Nordmann", "PER") in [(e.text, e.label_) for e in model(text).ents]
+    results = []
+    for nlp in (model, vote):
+        doc = nlp.make_doc(text)
+        doc.set_ents([], blocked=[doc[0:2]], default="missing")
+        results.append([(e.text, e.label_) for e in nlp.get_pipe("ner")(doc).ents])
+        assert all(token.ent_iob_ in ("B", "I", "O") for token in doc)
+    assert results[1] == results[0] and not any(text == "Kari Nordmann" for text, _ in results[1])
+
+
 def test_members_must_share_an_architecture(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="another architecture"):
         assemble_vote([_tiny_model(tmp_path / "a"), _tiny_model(tmp_path / "b", hidden_width=8)], tmp_path / "vote")
@@ -137,6 +180,8 @@ def test_the_committed_model_is_a_majority_vote_saved_in_half_precision() -> Non
                                          if f.is_file() and f.name not in ("metrics.json", "README.md"))
     vote = spacy.load(MODEL_DIR).get_pipe("ner")
     assert isinstance(vote, NerVote) and len(vote.members) == len(members)
+    firsts = [_weights(member.model)[0] for member in vote.members]
+    assert all(not (a == b).all() for i, a in enumerate(firsts) for b in firsts[i + 1:])  # five models, not one
     params = sum(node.get_param(name).size for node in vote.members[0].model.walk()
                  for name in node.param_names if node.has_param(name))
     assert (MODEL_DIR / "ner" / "member0" / "model").stat().st_size < 2.2 * params  # two bytes a weight
@@ -160,3 +205,28 @@ def test_spacy_load_finds_the_vote_without_importing_the_project() -> None:
     proc = subprocess.run([sys.executable, "-c", code, str(MODEL_DIR)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.startswith("NerVote ") and "PER" in proc.stdout
+
+
+def test_train_ner_trains_members_with_their_own_seeds_and_overrides(tmp_path: Path) -> None:
+    """train_ner(members=3) on a tiny NorNE: seeds 5, 6, 7 (a --set training.seed does not make them one),
+    ner_members.json's overrides per member, and a majority vote saved with every member's metrics."""
+    from pipeline.nlp.training import DEV_FILE, MEMBER_OVERRIDES, TEST_FILE, TRAIN_FILES, train_ner
+
+    norne = tmp_path / "norne"
+    norne.mkdir()
+    iob = "".join("\n".join(f"{w}\t{t.replace('L-', 'I-').replace('U-', 'B-')}" for w, t in zip(text.split(), tags))
+                  + "\n\n" for text, tags in _TRAIN)
+    for name in (*TRAIN_FILES, DEV_FILE, TEST_FILE):
+        (norne / name).write_text(iob, encoding="utf-8")
+    overrides = {"training.max_steps": 2, "training.eval_frequency": 1, "system.seed": 5, "training.seed": 5}
+    metrics = train_ner(norne, tmp_path / "model", tmp_path / "work", overrides=overrides, members=3)
+    assert [m["seed"] for m in metrics["members"]] == [5, 6, 7] and metrics["min_votes"] == 2
+    variants = json.loads(MEMBER_OVERRIDES.read_text(encoding="utf-8"))
+    for i, member in enumerate(metrics["members"]):
+        config = spacy.util.load_config(tmp_path / "work" / f"member{i}" / "config.cfg", interpolate=True)
+        assert config["system"]["seed"] == config["training"]["seed"] == 5 + i
+        for key, value in variants[i].items():
+            section, _, name = key.rpartition(".")
+            assert spacy.util.dot_to_object(config, key) == value, (section, name)
+    assert isinstance(spacy.load(tmp_path / "model").get_pipe("ner"), NerVote)
+    assert metrics["test"] is not None and set(metrics["members"][0]) >= {"dev", "test", "overrides", "training_seconds"}

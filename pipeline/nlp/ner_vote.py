@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy
-
+import srsly
+from spacy.attrs import ENT_ID, ENT_IOB, ENT_KB_ID, ENT_TYPE
 from spacy.language import Language
 from spacy.pipeline.ner import EntityRecognizer, ner_score
 from spacy.tokens import Doc, Span
@@ -20,6 +22,8 @@ from spacy.util import minibatch
 from thinc.api import Model
 
 MEMBER_DIR = "member{}"
+ENT_ATTRS = [ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]
+IOB_UNSET, IOB_IN, IOB_OUT, IOB_BEGIN = 0, 1, 2, 3  # token.ent_iob values
 
 
 @Language.factory(
@@ -57,23 +61,41 @@ class NerVote:
             yield from batch
 
     def set_annotations(self, docs: list[Doc]) -> None:
-        preset = [list(doc.ents) for doc in docs]
+        # each member starts from the entity state the docs came with (preset spans, blocked and unset
+        # tokens), restored from arrays after every member
+        saved = [doc.to_array(ENT_ATTRS) for doc in docs]
+        preset = [{(e.start, e.end) for e in doc.ents} for doc in docs]
         votes: list[Counter] = [Counter() for _ in docs]
         for member in self.members:
             member.set_annotations(docs, member.predict(docs))
-            for doc, ents, tally in zip(docs, preset, votes):
-                fixed = {(e.start, e.end) for e in ents}
+            for doc, state, fixed, tally in zip(docs, saved, preset, votes):
                 tally.update((e.start, e.end, e.label_) for e in doc.ents if (e.start, e.end) not in fixed)
-                doc.ents = ents
-        for doc, ents, tally in zip(docs, preset, votes):
-            taken = {i for e in ents for i in range(e.start, e.end)}
+                doc.from_array(ENT_ATTRS, state)
+        for doc, tally in zip(docs, votes):
+            taken = {token.i for token in doc if token.ent_iob in (IOB_IN, IOB_BEGIN)}
             chosen = []
             # most votes first, then the longer span, then the earlier one
             for (start, end, label), n in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0][0] - kv[0][1], kv[0])):
                 if n >= self.min_votes and not taken.intersection(range(start, end)):
                     chosen.append(Span(doc, start, end, label=label))
                     taken.update(range(start, end))
-            doc.ents = [*ents, *chosen]
+            doc.set_ents(chosen, default="unmodified")
+            state = doc.to_array([ENT_IOB, ENT_TYPE])
+            if len(state) and (state[:, 0] == IOB_UNSET).any():  # like spaCy's NER: what is left is outside
+                state[state[:, 0] == IOB_UNSET, 0] = IOB_OUT
+                doc.from_array([ENT_IOB, ENT_TYPE], state)
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        with _half_precision(self.members):
+            return srsly.msgpack_dumps({MEMBER_DIR.format(i): member.to_bytes(exclude=["vocab"])
+                                        for i, member in enumerate(self.members)})
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "NerVote":
+        saved = srsly.msgpack_loads(data)
+        for i, member in enumerate(self.members):
+            member.from_bytes(saved[MEMBER_DIR.format(i)], exclude=["vocab"])
+            _cast(member.model, numpy.float32)
+        return self
 
     def score(self, examples, **kwargs):  # type: ignore[no-untyped-def]
         return ner_score(examples, **kwargs)
@@ -82,18 +104,30 @@ class NerVote:
         """Save each member with its weights in half precision: half the size, the same NorNE dev scores."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        for i, member in enumerate(self.members):
-            _cast(member.model, numpy.float16)
-            try:
+        with _half_precision(self.members):
+            for i, member in enumerate(self.members):
                 member.to_disk(path / MEMBER_DIR.format(i), exclude=["vocab"])
-            finally:
-                _cast(member.model, numpy.float32)
 
     def from_disk(self, path: Path, *, exclude: Iterable[str] = ()) -> "NerVote":
         for i, member in enumerate(self.members):
             member.from_disk(Path(path) / MEMBER_DIR.format(i), exclude=["vocab"])
             _cast(member.model, numpy.float32)
         return self
+
+
+@contextmanager
+def _half_precision(members: list[EntityRecognizer]) -> Iterator[None]:
+    """The members' weights in float16 while saving; the live weights are put back unchanged after."""
+    originals = [[(node, name, node.get_param(name)) for node in member.model.walk()
+                  for name in node.param_names if node.has_param(name)] for member in members]
+    try:
+        for member in members:
+            _cast(member.model, numpy.float16)
+        yield
+    finally:
+        for params in originals:
+            for node, name, value in params:
+                node.set_param(name, value)
 
 
 def _cast(model: Model, dtype: type) -> None:

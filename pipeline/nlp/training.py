@@ -301,12 +301,13 @@ def train_ner(
     if members == 1:
         seeds, plans = [None], [(config, base, work_dir / "run", keep, out_dir)]
     else:
-        first = int(base.get("system.seed", spacy.util.load_config(config)["system"]["seed"]))
+        first = int(base.get("system.seed", base.get("training.seed",
+                                                     spacy.util.load_config(config)["system"]["seed"])))
         seeds = [first + i for i in range(members)]
         variants = json.loads(MEMBER_OVERRIDES.read_text(encoding="utf-8")) or [{}]
-        # the command line's overrides win over a member's own
-        plans = [(config, {**variants[i % len(variants)], **base, "system.seed": seed}, work_dir / f"run{i}", keep,
-                  work_dir / f"member{i}") for i, seed in enumerate(seeds)]
+        # the command line's overrides win over a member's own, except the seed: each member has its own
+        plans = [(config, {**variants[i % len(variants)], **base, "system.seed": seed, "training.seed": seed},
+                  work_dir / f"run{i}", keep, work_dir / f"member{i}") for i, seed in enumerate(seeds)]
     if jobs > 1 and len(plans) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
