@@ -31,7 +31,7 @@ class FixedMember:
 
 def _vote(members, min_votes=2):  # noqa: ANN001, ANN202
     nlp = spacy.blank("nb")
-    return nlp, NerVote(nlp, "ner", members, min_votes)
+    return nlp, NerVote("ner", members, min_votes)
 
 
 def test_majority_spans_win_and_overlaps_go_to_more_votes() -> None:

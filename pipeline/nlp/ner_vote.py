@@ -26,6 +26,11 @@ ENT_ATTRS = [ENT_IOB, ENT_TYPE, ENT_KB_ID, ENT_ID]
 IOB_UNSET, IOB_IN, IOB_OUT, IOB_BEGIN = 0, 1, 2, 3  # token.ent_iob values
 
 
+def majority(members: int) -> int:
+    """The votes a majority of `members` needs (the default of `min_votes`)."""
+    return members // 2 + 1
+
+
 @Language.factory(
     "ner_vote",
     assigns=["doc.ents", "token.ent_iob", "token.ent_type"],
@@ -36,15 +41,15 @@ def make_ner_vote(nlp: Language, name: str, model: Model, members: int, min_vote
     """`model` is the members' architecture (each gets its own deep copy: `Model.copy` drops its refs)."""
     if not 1 <= min_votes <= members:
         raise ValueError(f"ner_vote: min_votes must be between 1 and members ({members}), got {min_votes}")
-    return NerVote(nlp, name, [EntityRecognizer(nlp.vocab, copy.deepcopy(model), name=f"{name}.{i}")
+    return NerVote(name, [EntityRecognizer(nlp.vocab, copy.deepcopy(model), name=f"{name}.{i}")
                                for i in range(members)], min_votes)
 
 
 class NerVote:
     """Entities that at least `min_votes` members predict; overlaps go to the span with more votes."""
 
-    def __init__(self, nlp: Language, name: str, members: list[EntityRecognizer], min_votes: int) -> None:
-        self.nlp, self.name, self.members, self.min_votes = nlp, name, members, min_votes
+    def __init__(self, name: str, members: list[EntityRecognizer], min_votes: int) -> None:
+        self.name, self.members, self.min_votes = name, members, min_votes
 
     @property
     def labels(self) -> tuple[str, ...]:

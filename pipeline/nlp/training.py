@@ -16,6 +16,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
 
+from .ner_vote import majority  # importing it registers the factory a voting model needs
+
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -155,8 +157,6 @@ def _scores(raw: dict) -> dict:
 
 def evaluate_iob(model_dir: Path, iob_path: Path) -> dict:
     """Score a trained pipeline on a NorNE IOB file (gold tokenisation, MISC mapped to O)."""
-    from . import ner_vote  # noqa: F401  (registers the factory a voting model needs)
-
     nlp = spacy.load(model_dir)
     docbin, _ = convert_iob(iob_path, nlp)
     examples = []
@@ -171,8 +171,6 @@ def assemble_vote(member_dirs: list[Path], out_dir: Path, min_votes: int | None 
 
     The members keep their weights; `min_votes` defaults to a majority.
     """
-    from .ner_vote import NerVote  # noqa: F401  (registers the factory)
-
     member_dirs = [Path(d) for d in member_dirs]
     nlp = spacy.load(member_dirs[0])
     model_config = nlp.config.interpolate()["components"]["ner"]["model"]
@@ -180,7 +178,7 @@ def assemble_vote(member_dirs: list[Path], out_dir: Path, min_votes: int | None 
         if spacy.load(other).config.interpolate()["components"]["ner"]["model"] != model_config:
             raise ValueError(f"{other} has another architecture than {member_dirs[0]}: members must match")
     nlp.remove_pipe("ner")
-    votes = min_votes or len(member_dirs) // 2 + 1
+    votes = min_votes or majority(len(member_dirs))
     vote = nlp.add_pipe("ner_vote", name="ner",
                         config={"model": model_config, "members": len(member_dirs), "min_votes": votes})
     weights = hashlib.sha1()
@@ -327,6 +325,7 @@ def train_ner(
             "dev": evaluate_iob(member_dir, norne_dir / DEV_FILE),
             "test": evaluate_iob(member_dir, norne_dir / TEST_FILE) if score_test else None,
         } for seed, secs, plan, member_dir in zip(seeds, seconds, plans, member_dirs)]
+        min_votes = min_votes or majority(members)
         assemble_vote(member_dirs, out_dir, min_votes)
     metrics = {
         "config": Path(config).name,
@@ -345,7 +344,7 @@ def train_ner(
         "spacy_version": spacy.__version__,
     }
     if members > 1:
-        metrics["min_votes"] = min_votes or members // 2 + 1
+        metrics["min_votes"] = min_votes
         metrics["members"] = member_metrics
     text = json.dumps(metrics, indent=2, ensure_ascii=False) + "\n"
     (out_dir / "metrics.json").write_text(text, encoding="utf-8")
